@@ -1,0 +1,46 @@
+# nianbao: every set-up step lives here, so that a fresh machine needs only `make demo` or `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test check lint typecheck bench docs clean system-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# System packages needed by later features (LibreOffice, PostgreSQL, Chromium) are installed here
+# with apt-get once those features exist; the checker itself needs none.
+system-deps:
+	@true
+
+demo: $(STAMP) system-deps
+	$(BIN)/nianbao demo
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check documents rules monitor tests bench
+	$(BIN)/ruff format --check documents rules monitor bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+bench: $(STAMP)
+	$(BIN)/python bench/check_speed.py --write docs/performance.md
+
+docs: $(STAMP)
+	$(BIN)/nianbao rules list --markdown > docs/rules.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

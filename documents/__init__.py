@@ -1,0 +1,111 @@
+"""Bytes → Document: detect the format from the content and hand the bytes to that format's reader.
+
+Public API: :func:`extract`, :func:`detect_format`, :class:`Document` and its parts, :class:`ExtractionError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from documents.errors import ExtractionError
+from documents.model import Block, Cell, Document, Paragraph, Source, Table
+
+__all__ = [
+    "Block",
+    "Cell",
+    "Document",
+    "ExtractionError",
+    "FORMATS",
+    "Paragraph",
+    "Source",
+    "Table",
+    "detect_format",
+    "extract",
+]
+
+#: Largest input read by default; portal reports are a few hundred KB, a 50 MB "report" is an error.
+MAX_BYTES = 20 * 1024 * 1024
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "pdf"),
+    (b"PK\x03\x04", "docx"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "doc"),
+    (b"\x89PNG\r\n\x1a\n", "image"),
+    (b"\xff\xd8\xff", "image"),
+    (b"II*\x00", "image"),
+    (b"MM\x00*", "image"),
+    (b"GIF87a", "image"),
+    (b"GIF89a", "image"),
+)
+
+_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta ", b"<table", b"<div", b"<p>", b"<title")
+
+
+def detect_format(data: bytes) -> str:
+    """Name the format of ``data`` from its content (magic bytes, then markup), never from a file name."""
+    for magic, name in _MAGIC:
+        if data.startswith(magic):
+            return name
+    head = data[:4096].lower()
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if any(marker in head for marker in _HTML_MARKERS):
+        return "html"
+    return "text"
+
+
+def _decode_text(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ExtractionError("文件既不是 UTF-8 也不是 GBK/GB18030 编码的文本，无法读取") from None
+    controls = sum(1 for ch in text[:65536] if ch < " " and ch not in "\t\r\n\f")
+    if "\x00" in text or controls > max(8, len(text[:65536]) // 100):
+        raise ExtractionError("文件内容是二进制数据，不是文本或网页格式的报告")
+    return text
+
+
+def _read_text(data: bytes, content_type: str | None) -> Document:
+    from documents.text import extract_text
+
+    return extract_text(_decode_text(data))
+
+
+def _read_html(data: bytes, content_type: str | None) -> Document:
+    from documents.html import extract_html
+
+    return extract_html(data, content_type=content_type)
+
+
+Reader = Callable[[bytes, "str | None"], Document]
+
+#: The registry of readable formats: format name → reader. Formats detected but absent here are refused.
+FORMATS: dict[str, Reader] = {
+    "text": _read_text,
+    "html": _read_html,
+}
+
+_FORMAT_NAMES = {"pdf": "PDF", "docx": "DOCX/ZIP", "doc": "DOC/WPS", "image": "图片"}
+
+
+def extract(data: bytes, *, content_type: str | None = None, max_bytes: int = MAX_BYTES) -> Document:
+    """Read ``data`` into a Document, or raise :class:`ExtractionError` with a one-line Chinese reason."""
+    if not data:
+        raise ExtractionError("文件为空")
+    if len(data) > max_bytes:
+        raise ExtractionError(f"文件过大（{len(data) / 1048576:.1f} MB，上限 {max_bytes / 1048576:.0f} MB）")
+    fmt = detect_format(data)
+    reader = FORMATS.get(fmt)
+    if reader is None:
+        raise ExtractionError(f"暂不支持 {_FORMAT_NAMES.get(fmt, fmt)} 格式的文件")
+    document = reader(data, content_type)
+    if not document.blocks:
+        raise ExtractionError("文件中没有可读的文字内容")
+    return document

@@ -1,0 +1,85 @@
+"""The extracted document: paragraphs and tables in reading order, each knowing its source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an element came from: a line of a text file, an element path in HTML, a page of a PDF."""
+
+    line: int | None = None
+    path: str | None = None
+    page: int | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.page is not None:
+            parts.append(f"page {self.page}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.path is not None:
+            parts.append(self.path)
+        return ", ".join(parts) or "unknown"
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A run of text: a heading (``heading`` > 0 is its level), a list item or body text."""
+
+    text: str
+    source: Source
+    heading: int = 0
+    list_item: bool = False
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One grid position of a table. ``spanned`` marks a copy made while expanding rowspan/colspan."""
+
+    text: str
+    source: Source
+    spanned: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as a grid of rows; rows may be ragged (a cell lost in the source stays lost)."""
+
+    rows: tuple[tuple[Cell, ...], ...]
+    source: Source
+
+    def texts(self) -> Iterator[str]:
+        """Every cell text, row by row."""
+        for row in self.rows:
+            for cell in row:
+                yield cell.text
+
+
+Block = Paragraph | Table
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a file holds, independent of its format.
+
+    ``meta`` holds page metadata (meta tags of an HTML page, the header block of a text file) with
+    lower-cased keys. ``machine_readable`` is False when the text came only from images (OCR).
+    """
+
+    blocks: tuple[Block, ...]
+    format: str
+    meta: Mapping[str, str] = field(default_factory=dict)
+    machine_readable: bool = True
+
+    @property
+    def paragraphs(self) -> tuple[Paragraph, ...]:
+        """The paragraphs, in reading order."""
+        return tuple(b for b in self.blocks if isinstance(b, Paragraph))
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        """The tables, in reading order."""
+        return tuple(b for b in self.blocks if isinstance(b, Table))

@@ -1,0 +1,1 @@
+"""The monitor: command line (and, later, configuration, store, jobs and the service)."""

@@ -1,0 +1,88 @@
+"""One-shot checks of files at hand: read, extract, parse, run the rules. No database, no network."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from documents import MAX_BYTES, ExtractionError, extract
+from rules import CheckResult, Context, NotAReport, parse_report, run_rules
+from rules.report import AnnualReport
+
+
+class InputError(Exception):
+    """A file could not be checked; ``reason`` is one line of Chinese naming what is wrong."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """The result of checking one file."""
+
+    path: str
+    sha256: str
+    format: str
+    result: CheckResult
+
+
+def read_input(path: str, max_bytes: int = MAX_BYTES) -> bytes:
+    """Read a file for checking, refusing missing, unreadable, empty and oversized files before reading them."""
+    try:
+        size = os.stat(path).st_size
+    except FileNotFoundError:
+        raise InputError(path, "文件不存在") from None
+    except OSError as exc:
+        raise InputError(path, f"无法读取文件（{exc.strerror}）") from None
+    if os.path.isdir(path):
+        raise InputError(path, "这是一个目录")
+    if size > max_bytes:
+        raise InputError(path, f"文件过大（{size / 1048576:.1f} MB，上限 {max_bytes / 1048576:.0f} MB）")
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(path, f"无法读取文件（{exc.strerror}）") from None
+
+
+def load_report(path: str, *, excerpt: bool = False, max_bytes: int = MAX_BYTES) -> tuple[bytes, AnnualReport]:
+    """Read and parse one file into an AnnualReport, raising :class:`InputError` for anything unreadable."""
+    data = read_input(path, max_bytes)
+    try:
+        document = extract(data, max_bytes=max_bytes)
+        report = parse_report(document, excerpt=excerpt)
+    except (ExtractionError, NotAReport) as exc:
+        raise InputError(path, exc.reason) from None
+    return data, report
+
+
+def check_file(path: str, context: Context, *, max_bytes: int = MAX_BYTES) -> FileCheck:
+    """Check one file with the given context."""
+    data, report = load_report(path, excerpt=context.excerpt, max_bytes=max_bytes)
+    result = run_rules(report, context)
+    return FileCheck(path, hashlib.sha256(data).hexdigest(), report.document.format, result)
+
+
+def expand_inputs(paths: list[str]) -> Iterator[str]:
+    """Files named, with directories replaced by the files under them (sorted, hidden ones skipped).
+
+    Raises :class:`InputError` for a directory with no files in it.
+    """
+    for path in paths:
+        if os.path.isdir(path):
+            found = sorted(
+                str(p)
+                for p in Path(path).rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                raise InputError(path, "目录中没有可检查的文件")
+            yield from found
+        else:
+            yield path

@@ -1,0 +1,161 @@
+"""The ``nianbao`` command line. Messages for people are Simplified Chinese."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+from importlib import resources
+from typing import TextIO
+
+from monitor import ruledocs
+from monitor.checking import FileCheck, InputError, check_file, expand_inputs, load_report
+from monitor.output import as_json, as_text, findings_count, summary
+from rules import Context
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+_PROGRESS_MIN_FILES = 10
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"nianbao: 参数错误：{message}\n")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD，收到 {text!r}") from None
+
+
+def _year(text: str) -> int:
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        raise argparse.ArgumentTypeError(f"年度应为四位数字，如 2025，收到 {text!r}")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = _Parser(prog="nianbao", description="政府信息公开工作年度报告检查与监测")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = sub.add_parser("check", help="检查手头的年度报告文件", description="检查年度报告文件（可以是目录）。")
+    check.add_argument("files", nargs="+", metavar="FILE", help="报告文件或目录")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
+    check.add_argument("--year", type=_year, help="报告年度（默认从标题识别）")
+    check.add_argument("--body-type", choices=("town", "department", "county"), help="单位类型：town 乡镇街道，department 县级部门，county 县政府")
+    check.add_argument("--published", type=_date, help="发布日期 YYYY-MM-DD（与 --body-type 一起用于检查是否逾期，D602）")
+    check.add_argument("--deadline", type=_date, help="本县规定的公开期限 YYYY-MM-DD（覆盖默认期限）")
+    check.add_argument("--previous", metavar="FILE", help="同一单位上一年度的报告（用于跨年度核对，H 类规则）")
+    check.add_argument("--excerpt", action="store_true", help="文件只是报告的节选：找不到的部分和表格不作为问题")
+    check.add_argument("--min-severity", choices=("info", "warning", "error"), default="info", help="只报告不低于此严重程度的问题（默认 info）")
+
+    rules = sub.add_parser("rules", help="规则目录")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
+    listing = rules_sub.add_parser("list", help="列出全部规则")
+    listing.add_argument("--markdown", action="store_true", help="输出 docs/rules.md 的内容")
+
+    sub.add_parser("demo", help="用内置的示例报告演示检查")
+    return parser
+
+
+def _progress(stream: TextIO, done: int, total: int, started: float) -> None:
+    rate = done / max(time.monotonic() - started, 1e-6)
+    stream.write(f"\r检查中 {done}/{total}（{rate:.0f} 个/秒）")
+    stream.flush()
+
+
+def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``nianbao check``: exit 0 without findings, 1 with findings, 2 when an input could not be read."""
+    previous = None
+    if args.previous:
+        try:
+            _data, previous = load_report(args.previous)
+        except InputError as exc:
+            err.write(f"nianbao: {exc.path}: {exc.reason}（--previous）\n")
+            return EXIT_INPUT
+    context = Context(
+        year=args.year,
+        body_type=args.body_type,
+        published_on=args.published,
+        previous=previous,
+        excerpt=args.excerpt,
+        deadline=args.deadline,
+    )
+    try:
+        paths = list(expand_inputs(args.files))
+    except InputError as exc:
+        err.write(f"nianbao: {exc.path}: {exc.reason}\n")
+        return EXIT_INPUT
+    show_progress = err.isatty() and len(paths) >= _PROGRESS_MIN_FILES
+    started = time.monotonic()
+    failures = 0
+    with_findings = 0
+    done: list[FileCheck] = []
+    for index, path in enumerate(paths, 1):
+        try:
+            checked = check_file(path, context)
+        except InputError as exc:
+            failures += 1
+            if show_progress:
+                err.write("\r\x1b[K")
+            err.write(f"nianbao: {exc.path}: {exc.reason}\n")
+            continue
+        except Exception as exc:  # a bug must not cost the other files their results
+            if os.environ.get("NIANBAO_DEBUG"):
+                raise
+            failures += 1
+            err.write(f"nianbao: {path}: 内部错误（{type(exc).__name__}: {exc}），请将此文件报告给开发者\n")
+            continue
+        if findings_count(checked, args.min_severity):
+            with_findings += 1
+        if args.format == "json":
+            out.write(as_json(checked, args.min_severity) + "\n")
+        else:
+            for line in as_text(checked, args.min_severity):
+                out.write(line + "\n")
+            done.append(checked)
+        if show_progress:
+            _progress(err, index, len(paths), started)
+    if show_progress:
+        err.write("\r\x1b[K")
+    if args.format == "text":
+        out.write(summary(done, failures, args.min_severity) + "\n")
+    if failures:
+        return EXIT_INPUT
+    return EXIT_FINDINGS if with_findings else EXIT_OK
+
+
+def run_demo(out: TextIO, err: TextIO) -> int:
+    """``nianbao demo``: check the sample reports shipped with nianbao and say where they are."""
+    samples = resources.files("monitor") / "demo_reports"
+    with resources.as_file(samples) as folder:
+        out.write(f"示例报告目录：{folder}\n")
+        args = build_parser().parse_args(["check", str(folder)])
+        status = run_check(args, out, err)
+    out.write("以上为示例报告的检查结果（退出码 1 表示发现问题，属于正常演示结果）。\n")
+    return EXIT_OK if status in (EXIT_OK, EXIT_FINDINGS) else status
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Entry point of the ``nianbao`` console script."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    if args.command == "check":
+        return run_check(args, out, err)
+    if args.command == "rules":
+        out.write(ruledocs.markdown() if args.markdown else ruledocs.listing())
+        return EXIT_OK
+    if args.command == "demo":
+        return run_demo(out, err)
+    raise AssertionError(args.command)  # pragma: no cover - argparse rejects other commands
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""How check results are printed: one line per finding (text) or one JSON object per file."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from monitor.checking import FileCheck
+from rules.rule import SEVERITY_RANK, SEVERITY_ZH, Outcome
+
+SCHEMA = "nianbao.check/1"
+
+
+def _visible(check: FileCheck, min_severity: str) -> list[tuple[Outcome, str]]:
+    floor = SEVERITY_RANK[min_severity]
+    return [
+        (f.outcome, f.fingerprint)
+        for f in check.result.findings
+        if SEVERITY_RANK[f.outcome.effective_severity] >= floor
+    ]
+
+
+def findings_count(check: FileCheck, min_severity: str) -> int:
+    """How many findings at or above ``min_severity`` the file has (what decides the exit status)."""
+    return len(_visible(check, min_severity))
+
+
+def _position(outcome: Outcome) -> str:
+    source = outcome.locator.source or ""
+    if source.startswith("line "):
+        return source[5:]
+    return source or outcome.locator.where() or "-"
+
+
+def as_text(check: FileCheck, min_severity: str) -> list[str]:
+    """``文件:位置: 规则 严重程度 消息`` lines, then the uncertain outcomes for a person to review."""
+    lines = []
+    for outcome, _fp in _visible(check, min_severity):
+        severity = SEVERITY_ZH[outcome.effective_severity]
+        lines.append(f"{check.path}:{_position(outcome)}: {outcome.rule.id} {severity} {outcome.message}")
+    for outcome in check.result.uncertain:
+        lines.append(f"{check.path}:{_position(outcome)}: {outcome.rule.id} 待人工核对 {outcome.message}")
+    return lines
+
+
+def summary(checks: list[FileCheck], errors: int, min_severity: str) -> str:
+    """The closing summary line of text output."""
+    severities: Counter[str] = Counter()
+    uncertain = 0
+    for check in checks:
+        severities.update(o.effective_severity for o, _fp in _visible(check, min_severity))
+        uncertain += len(check.result.uncertain)
+    parts = [f"共检查 {len(checks) + errors} 个文件"]
+    if errors:
+        parts.append(f"{errors} 个无法读取")
+    parts.append(f"错误 {severities['error']} 条，警告 {severities['warning']} 条，提示 {severities['info']} 条，待人工核对 {uncertain} 项")
+    return "；".join(parts) + "。"
+
+
+def as_json(check: FileCheck, min_severity: str) -> str:
+    """The ``nianbao.check/1`` JSON object of one file, on one line."""
+    report = check.result.report
+    payload: dict[str, Any] = {
+        "schema": SCHEMA,
+        "source": {"path": check.path, "sha256": check.sha256, "format": check.format},
+        "report": {
+            "title": report.title,
+            "body": report.body,
+            "year": report.year,
+            "template": report.template,
+            "published_on": report.published_on.isoformat() if report.published_on else None,
+        },
+        "findings": [
+            {
+                "rule": outcome.rule.id,
+                "severity": outcome.effective_severity,
+                "message": outcome.message,
+                "fingerprint": fingerprint,
+                "locator": outcome.locator.as_dict(),
+                "evidence": dict(outcome.evidence),
+            }
+            for outcome, fingerprint in _visible(check, min_severity)
+        ],
+        "uncertain": [
+            {"rule": o.rule.id, "message": o.message, "locator": o.locator.as_dict()} for o in check.result.uncertain
+        ],
+        "stats": check.result.stats(),
+    }
+    return json.dumps(payload, ensure_ascii=False, default=str)
