@@ -11,11 +11,11 @@ from documents.errors import ExtractionError
 from documents.model import Block, Cell, Document, Paragraph, Source, Table
 
 __all__ = [
+    "FORMATS",
     "Block",
     "Cell",
     "Document",
     "ExtractionError",
-    "FORMATS",
     "Paragraph",
     "Source",
     "Table",
@@ -54,7 +54,18 @@ def detect_format(data: bytes) -> str:
     return "text"
 
 
+_BINARY_REASON = "文件内容是二进制数据，不是文本或网页格式的报告"
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:65536]
+    controls = sum(1 for byte in head if byte < 0x20 and byte not in (0x09, 0x0A, 0x0D, 0x0C))
+    return controls > max(8, len(head) // 100)
+
+
 def _decode_text(data: bytes) -> str:
+    if _looks_binary(data) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ExtractionError(_BINARY_REASON)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -66,9 +77,8 @@ def _decode_text(data: bytes) -> str:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
             raise ExtractionError("文件既不是 UTF-8 也不是 GBK/GB18030 编码的文本，无法读取") from None
-    controls = sum(1 for ch in text[:65536] if ch < " " and ch not in "\t\r\n\f")
-    if "\x00" in text or controls > max(8, len(text[:65536]) // 100):
-        raise ExtractionError("文件内容是二进制数据，不是文本或网页格式的报告")
+    if "\x00" in text:
+        raise ExtractionError(_BINARY_REASON)
     return text
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from documents import MAX_BYTES, ExtractionError, extract
-from rules import CheckResult, Context, NotAReport, parse_report, run_rules
+from rules import CheckResult, Context, NotAReportError, parse_report, run_rules
 from rules.report import AnnualReport
 
 
@@ -57,7 +57,7 @@ def load_report(path: str, *, excerpt: bool = False, max_bytes: int = MAX_BYTES)
     try:
         document = extract(data, max_bytes=max_bytes)
         report = parse_report(document, excerpt=excerpt)
-    except (ExtractionError, NotAReport) as exc:
+    except (ExtractionError, NotAReportError) as exc:
         raise InputError(path, exc.reason) from None
     return data, report
 

@@ -12,8 +12,8 @@ from importlib import resources
 from typing import TextIO
 
 from monitor import ruledocs
-from monitor.checking import FileCheck, InputError, check_file, expand_inputs, load_report
-from monitor.output import as_json, as_text, findings_count, summary
+from monitor.checking import InputError, check_file, expand_inputs, load_report
+from monitor.output import Tally, as_json, as_text, findings_count
 from rules import Context
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -48,12 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE", help="报告文件或目录")
     check.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
     check.add_argument("--year", type=_year, help="报告年度（默认从标题识别）")
-    check.add_argument("--body-type", choices=("town", "department", "county"), help="单位类型：town 乡镇街道，department 县级部门，county 县政府")
+    check.add_argument(
+        "--body-type",
+        choices=("town", "department", "county"),
+        help="单位类型：town 乡镇街道，department 县级部门，county 县政府",
+    )
     check.add_argument("--published", type=_date, help="发布日期 YYYY-MM-DD（与 --body-type 一起用于检查是否逾期，D602）")
     check.add_argument("--deadline", type=_date, help="本县规定的公开期限 YYYY-MM-DD（覆盖默认期限）")
     check.add_argument("--previous", metavar="FILE", help="同一单位上一年度的报告（用于跨年度核对，H 类规则）")
     check.add_argument("--excerpt", action="store_true", help="文件只是报告的节选：找不到的部分和表格不作为问题")
-    check.add_argument("--min-severity", choices=("info", "warning", "error"), default="info", help="只报告不低于此严重程度的问题（默认 info）")
+    check.add_argument(
+        "--min-severity", choices=("info", "warning", "error"), default="info", help="只报告不低于此严重程度的问题（默认 info）"
+    )
 
     rules = sub.add_parser("rules", help="规则目录")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
@@ -94,14 +100,13 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_INPUT
     show_progress = err.isatty() and len(paths) >= _PROGRESS_MIN_FILES
     started = time.monotonic()
-    failures = 0
+    tally = Tally()
     with_findings = 0
-    done: list[FileCheck] = []
     for index, path in enumerate(paths, 1):
         try:
             checked = check_file(path, context)
         except InputError as exc:
-            failures += 1
+            tally.unreadable += 1
             if show_progress:
                 err.write("\r\x1b[K")
             err.write(f"nianbao: {exc.path}: {exc.reason}\n")
@@ -109,7 +114,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except Exception as exc:  # a bug must not cost the other files their results
             if os.environ.get("NIANBAO_DEBUG"):
                 raise
-            failures += 1
+            tally.unreadable += 1
             err.write(f"nianbao: {path}: 内部错误（{type(exc).__name__}: {exc}），请将此文件报告给开发者\n")
             continue
         if findings_count(checked, args.min_severity):
@@ -119,14 +124,14 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else:
             for line in as_text(checked, args.min_severity):
                 out.write(line + "\n")
-            done.append(checked)
+        tally.add(checked, args.min_severity)
         if show_progress:
             _progress(err, index, len(paths), started)
     if show_progress:
         err.write("\r\x1b[K")
     if args.format == "text":
-        out.write(summary(done, failures, args.min_severity) + "\n")
-    if failures:
+        out.write(tally.summary() + "\n")
+    if tally.unreadable:
         return EXIT_INPUT
     return EXIT_FINDINGS if with_findings else EXIT_OK
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.checking import FileCheck
@@ -14,11 +15,7 @@ SCHEMA = "nianbao.check/1"
 
 def _visible(check: FileCheck, min_severity: str) -> list[tuple[Outcome, str]]:
     floor = SEVERITY_RANK[min_severity]
-    return [
-        (f.outcome, f.fingerprint)
-        for f in check.result.findings
-        if SEVERITY_RANK[f.outcome.effective_severity] >= floor
-    ]
+    return [(f.outcome, f.fingerprint) for f in check.result.findings if SEVERITY_RANK[f.outcome.effective_severity] >= floor]
 
 
 def findings_count(check: FileCheck, min_severity: str) -> int:
@@ -44,18 +41,29 @@ def as_text(check: FileCheck, min_severity: str) -> list[str]:
     return lines
 
 
-def summary(checks: list[FileCheck], errors: int, min_severity: str) -> str:
-    """The closing summary line of text output."""
-    severities: Counter[str] = Counter()
-    uncertain = 0
-    for check in checks:
-        severities.update(o.effective_severity for o, _fp in _visible(check, min_severity))
-        uncertain += len(check.result.uncertain)
-    parts = [f"共检查 {len(checks) + errors} 个文件"]
-    if errors:
-        parts.append(f"{errors} 个无法读取")
-    parts.append(f"错误 {severities['error']} 条，警告 {severities['warning']} 条，提示 {severities['info']} 条，待人工核对 {uncertain} 项")
-    return "；".join(parts) + "。"
+@dataclass
+class Tally:
+    """Running totals for the summary line; kept instead of the results so memory stays flat over many files."""
+
+    files: int = 0
+    unreadable: int = 0
+    severities: Counter[str] = field(default_factory=Counter)
+    uncertain: int = 0
+
+    def add(self, check: FileCheck, min_severity: str) -> None:
+        """Count one checked file."""
+        self.files += 1
+        self.severities.update(o.effective_severity for o, _fp in _visible(check, min_severity))
+        self.uncertain += len(check.result.uncertain)
+
+    def summary(self) -> str:
+        """The closing summary line of text output."""
+        parts = [f"共检查 {self.files + self.unreadable} 个文件"]
+        if self.unreadable:
+            parts.append(f"{self.unreadable} 个无法读取")
+        s = self.severities
+        parts.append(f"错误 {s['error']} 条，警告 {s['warning']} 条，提示 {s['info']} 条，待人工核对 {self.uncertain} 项")
+        return "；".join(parts) + "。"
 
 
 def as_json(check: FileCheck, min_severity: str) -> str:
@@ -82,9 +90,7 @@ def as_json(check: FileCheck, min_severity: str) -> str:
             }
             for outcome, fingerprint in _visible(check, min_severity)
         ],
-        "uncertain": [
-            {"rule": o.rule.id, "message": o.message, "locator": o.locator.as_dict()} for o in check.result.uncertain
-        ],
+        "uncertain": [{"rule": o.rule.id, "message": o.message, "locator": o.locator.as_dict()} for o in check.result.uncertain],
         "stats": check.result.stats(),
     }
     return json.dumps(payload, ensure_ascii=False, default=str)

@@ -6,7 +6,7 @@ Pure functions only: no database, no network, no clock. Public API: :func:`parse
 
 from __future__ import annotations
 
-from rules.parse import NotAReport, parse_report
+from rules.parse import NotAReportError, parse_report
 from rules.registry import RULES, RULES_BY_ID
 from rules.rule import Context, Locator, Outcome, Rule
 from rules.runner import CheckResult, Finding, run_rules
@@ -18,7 +18,7 @@ __all__ = [
     "Context",
     "Finding",
     "Locator",
-    "NotAReport",
+    "NotAReportError",
     "Outcome",
     "Rule",
     "parse_report",

@@ -81,8 +81,12 @@ def a201(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
                 f"但（七）总计（{fmt_number(c)}）+ 四、结转下年度继续办理（{fmt_number(d)}）= {fmt_number(c + d)}。"
                 f"按表三勾稽关系，两者应相等。",
                 locator,
-                new=str(a), carried_in=str(b), total=str(c), carried_out=str(d),
-                left=str(a + b), right=str(c + d),
+                new=str(a),
+                carried_in=str(b),
+                total=str(c),
+                carried_out=str(d),
+                left=str(a + b),
+                right=str(c + d),
             )
 
 
@@ -165,7 +169,8 @@ def a203(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
             )
     if unaligned:
         yield a203.uncertain(
-            f"表三有{len(unaligned)}行的数值个数与表头列数不符，未核对这些行的总计：{'、'.join(unaligned[:4])}{'等' if len(unaligned) > 4 else ''}。",
+            f"表三有{len(unaligned)}行的数值个数与表头列数不符，未核对这些行的总计："
+            f"{'、'.join(unaligned[:4])}{'等' if len(unaligned) > 4 else ''}。",
             table_locator(table, row="、".join(unaligned)),
         )
 
@@ -196,7 +201,8 @@ def a204(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
             yield a204.passed(locator)
         else:
             yield a204.failed(
-                f"表四「{group.label}」：「总计」填写为{fmt_number(total)}，但结果维持（{fmt_number(upheld)}）+ 结果纠正（{fmt_number(corrected)}）"
+                f"表四「{group.label}」：「总计」填写为{fmt_number(total)}，"
+                f"但结果维持（{fmt_number(upheld)}）+ 结果纠正（{fmt_number(corrected)}）"
                 f"+ 其他结果（{fmt_number(other)}）+ 尚未审结（{fmt_number(pending)}）= {fmt_number(computed)}。",
                 locator,
                 stated=str(total),
@@ -250,7 +256,9 @@ def a205(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
 
 @rule("A206", "小计 ≠ 各分项之和", "error", _BASIS, "每个小计行的每一列")
 def a206(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
-    """Fails per subtotal row (added by a local template for （三）（四）（五）（六）) and column when it ≠ the sum of its items."""
+    """Fails per subtotal row and column when it ≠ the sum of its items.
+
+    Subtotal rows for （三）（四）（五）（六） are added by some local templates; n/a without them."""
     table = report.tables.get("t3")
     subtotals = [row for row in table.rows if row.subtotal] if table else []
     if table is None or not subtotals:

@@ -26,7 +26,11 @@ def infer_body_type(body: str | None) -> BodyType | None:
     """Guess the body type from its name; None when the name does not tell."""
     if not body:
         return None
-    if body.endswith(("镇", "乡", "街道", "街道办事处", "办事处")) or "镇人民政府" in body or "乡人民政府" in body or body.endswith("镇政府") or body.endswith("乡政府"):
+    if (
+        body.endswith(("镇", "乡", "街道", "街道办事处", "办事处", "镇政府", "乡政府"))
+        or "镇人民政府" in body
+        or "乡人民政府" in body
+    ):
         return "town"
     if body.endswith(("县人民政府", "县政府", "旗人民政府", "区人民政府")):
         return "county"

@@ -113,4 +113,3 @@ def h503(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
         )
     else:
         yield h503.passed(Locator(section="一、五"))
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _DROP = re.compile(r"[\s\"'“”‘’「」『』《》〈〉*#]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -12,6 +13,7 @@ _NUMBER = re.compile(r"^([-+−]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
 _UNIT_SUFFIX = re.compile(r"(件|条|个|次|份|项|万元|元|宗|起)$")
 
 
+@lru_cache(maxsize=65536)
 def norm(text: str) -> str:
     """Fold a label for comparison: NFKC (full-width brackets and digits to ASCII), no spaces or quotes."""
     return _DROP.sub("", unicodedata.normalize("NFKC", text))
@@ -30,6 +32,7 @@ def is_value_text(text: str) -> bool:
     return parse_number(folded) is not None or not has_cjk(folded)
 
 
+@lru_cache(maxsize=65536)
 def parse_number(text: str) -> Decimal | None:
     """The number a cell states (thousands separators and a trailing unit allowed), or None."""
     folded = _UNIT_SUFFIX.sub("", norm(text)).replace("，", ",")
@@ -46,5 +49,4 @@ def parse_number(text: str) -> Decimal | None:
 
 def fmt_number(value: Decimal) -> str:
     """Print a number the way the report would (no exponent, no trailing zeros after the point)."""
-    text = format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
-    return text
+    return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")

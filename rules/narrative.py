@@ -22,7 +22,9 @@ _RECEIVED_N = (
     re.compile(r"(?:收到|受理|新收)依申请公开[^。；，,\d]{0,8}?(\d+)"),
 )
 _EXCLUDE_RECEIVED = re.compile(r"上年结转|办结|答复|结转|同比|增长|下降")
-_NONE_REVIEW = re.compile(r"(?:未|没有|无)(?:发生|出现|收到|产生)?[^。；]{0,20}?(行政复议|行政诉讼)([^。；]{0,12}?(行政复议|行政诉讼))?")
+_NONE_REVIEW = re.compile(
+    r"(?:未|没有|无)(?:发生|出现|收到|产生)?[^。；]{0,20}?(行政复议|行政诉讼)([^。；]{0,12}?(行政复议|行政诉讼))?"
+)
 _COUNT_REVIEW = re.compile(r"行政复议[^。；，,\d]{0,6}?(\d+)(?:件|起|宗|次)|(\d+)(?:件|起|宗)行政复议")
 _COUNT_SUIT = re.compile(r"行政诉讼[^。；，,\d]{0,6}?(\d+)(?:件|起|宗|次)|(\d+)(?:件|起|宗)行政诉讼")
 _TOTAL = re.compile(r"(\d+)(条|件|篇|个|次|期|项)[,，、:：]?(?:其中|包括|含|分别为|涵盖)")
@@ -110,7 +112,10 @@ def t302(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     if not table.aligned(row) or any(row.values[i].number is None for i in (4, 9, 14)):
         yield t302.uncertain("表四的数值无法与各列对应，未与正文核对。", table_locator(table))
         return
-    totals = {"review": row.values[4].number, "suit": (row.values[9].number or Decimal(0)) + (row.values[14].number or Decimal(0))}
+    totals = {
+        "review": row.values[4].number,
+        "suit": (row.values[9].number or Decimal(0)) + (row.values[14].number or Decimal(0)),
+    }
     names = {"review": "行政复议", "suit": "行政诉讼"}
     for key, (count, sentence, paragraph) in sorted(claims.items()):
         column = "行政复议·总计" if key == "review" else "行政诉讼·总计"

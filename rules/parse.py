@@ -12,7 +12,7 @@ from rules.report import AnnualReport, Mention, Section
 from rules.tables import classify, parse_t2, parse_t3, parse_t4
 
 
-class NotAReport(Exception):
+class NotAReportError(Exception):
     """The document is readable but is not a 政府信息公开工作年度报告."""
 
     def __init__(self, reason: str) -> None:
@@ -28,6 +28,7 @@ _PUBLISHED = re.compile(r"(?:发布时间|发布日期|公开日期)[:：]?\s*((
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _YEAR_IN_TEXT = re.compile(r"((?:19|20)\d{2})年")
 _CELL_LIKE_MAX = 40
+_NUMERIC_CELL = re.compile(r"[\d\s.,]*")
 _TITLE_LABEL = re.compile(r"^\s*标\s*题\s*[:：]\s*")
 _QUOTED_TITLE = re.compile(r"《([^《》]{4,60}?(?:政府|政务)?信息公开[^《》]{0,12}?(?:报告|年报))》")
 
@@ -143,7 +144,7 @@ def _flat_tables(blocks: list[Block]) -> list[tuple[Table, int]]:
 
 
 def parse_report(document: Document, *, excerpt: bool = False) -> AnnualReport:
-    """Build the AnnualReport of a Document. Raises :class:`NotAReport` when nothing report-like is found."""
+    """Build the AnnualReport of a Document. Raises :class:`NotAReportError` when nothing report-like is found."""
     blocks = list(document.blocks)
     report = AnnualReport(document=document)
     grid = document.format != "text"
@@ -157,7 +158,7 @@ def parse_report(document: Document, *, excerpt: bool = False) -> AnnualReport:
                 if section_at and t.CHINESE_NUMBERS.index(found[0]) < t.CHINESE_NUMBERS.index(section_at[-1][1]):
                     continue
                 section_at.append((index, found[0], found[1], found[2], block.source))
-            elif section_at and section_at[-1][1] == "六" and block.heading or (
+            elif (section_at and section_at[-1][1] == "六" and block.heading) or (
                 section_at and section_at[-1][1] == "六" and not block.list_item
             ):
                 match = _NUMBERED.match(norm(block.text))
@@ -215,20 +216,22 @@ def parse_report(document: Document, *, excerpt: bool = False) -> AnnualReport:
         if kinds and not kinds & grids:
             candidates.append((table, True, excerpt and end_index == last_index))
 
-    header_texts: list[tuple[str, Source]] = []
-    for table, flat, _tr in candidates:
+    trial_pattern = re.compile("|".join(re.escape(m) for m in t.TRIAL_MARKERS))
+    format_2021_pattern = re.compile("|".join(re.escape(m) for m in t.FORMAT_2021_MARKERS))
+    has_2021 = 0
+    for table, _flat, _tr in candidates:
         for row in table.rows:
             for cell in row:
-                if not cell.spanned and cell.text.strip() and not re.fullmatch(r"[\d\s.,]*", cell.text):
-                    header_texts.append((cell.text.strip(), cell.source))
-    folded_headers = [(norm(text), text, source) for text, source in header_texts]
-    for folded, text, source in folded_headers:
-        if any(marker in folded for marker in t.TRIAL_MARKERS):
-            report.trial_markers.append(Mention(text, source))
-        for pattern, printed, wanted in t.LABEL_DEVIATIONS:
-            if pattern.search(folded):
-                report.label_deviations.append((printed, wanted, text, source))
-    has_2021 = sum(1 for folded, _t, _s in folded_headers if any(m in folded for m in t.FORMAT_2021_MARKERS))
+                if cell.spanned or not cell.text.strip() or _NUMERIC_CELL.fullmatch(cell.text):
+                    continue
+                folded = norm(cell.text)
+                if trial_pattern.search(folded):
+                    report.trial_markers.append(Mention(cell.text.strip(), cell.source))
+                if format_2021_pattern.search(folded):
+                    has_2021 += 1
+                for pattern, printed, wanted in t.LABEL_DEVIATIONS:
+                    if pattern.search(folded):
+                        report.label_deviations.append((printed, wanted, cell.text.strip(), cell.source))
     if report.trial_markers and len(report.trial_markers) >= has_2021:
         report.template = "2019-trial"
     elif has_2021:
@@ -251,10 +254,10 @@ def parse_report(document: Document, *, excerpt: bool = False) -> AnnualReport:
         report.tables["t4"] = parse_t4([x[0] for x in items], grid=grid, flat=items[0][1], truncated=any(x[2] for x in items))
     if by_kind["t2"]:
         items = by_kind["t2"]
-        for key, table in parse_t2(
+        for key, part in parse_t2(
             [x[0] for x in items], grid=grid, trial=trial, flat=items[0][1], truncated=any(x[2] for x in items)
         ).items():
-            report.tables[f"t2.{key}"] = table
+            report.tables[f"t2.{key}"] = part
     if report.template == "unknown" and "t3" in report.tables and report.tables["t3"].row("六.1"):
         report.template = "2021"
 
@@ -262,5 +265,5 @@ def parse_report(document: Document, *, excerpt: bool = False) -> AnnualReport:
         isinstance(b, Paragraph) and "信息公开" in b.text and ("年度报告" in b.text or "年报" in b.text) for b in blocks[:8]
     )
     if report.title is None and not report.sections and not report.tables and not mentions_report and not report.periods:
-        raise NotAReport("不是政府信息公开工作年度报告：未找到报告标题、六个部分的标题或统计表")
+        raise NotAReportError("不是政府信息公开工作年度报告：未找到报告标题、六个部分的标题或统计表")
     return report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 from rules.deadlines import BODY_TYPE_ZH, infer_body_type
 from rules.labels import fmt_number
@@ -32,7 +33,7 @@ def p401(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
         yield p401.passed(locator)
         return
     names = ["本年制发件数", "本年废止件数", "现行有效件数"]
-    shown = "、".join(f"{names[i] if i < 3 else i + 1}为{fmt_number(v.number or 0)}" for i, v in nonzero)
+    shown = "、".join(f"{names[i] if i < 3 else i + 1}为{fmt_number(v.number or Decimal(0))}" for i, v in nonzero)
     yield p401.failed(
         f"表二（一）「规章」行{shown}。{BODY_TYPE_ZH[body_type]}没有规章制定权，规章各项应为0。",
         table_locator(table, row="规章", column=names[nonzero[0][0]] if nonzero[0][0] < 3 else None, source=str(row.source)),

@@ -42,7 +42,13 @@ class CheckResult:
         """Counts of rules run and outcomes by status (the JSON contract's ``stats``)."""
         counts = Counter(o.status for o in self.outcomes)
         rules = len({o.rule.id for o in self.outcomes})
-        return {"rules": rules, "pass": counts["pass"], "fail": counts["fail"], "uncertain": counts["uncertain"], "na": counts["n/a"]}
+        return {
+            "rules": rules,
+            "pass": counts["pass"],
+            "fail": counts["fail"],
+            "uncertain": counts["uncertain"],
+            "na": counts["n/a"],
+        }
 
 
 def fingerprint(outcome: Outcome, body: str | None, year: int | None) -> str:

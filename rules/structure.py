@@ -13,13 +13,13 @@ from rules.rule import Context, Locator, Outcome, rule
 _BASIS_FORMAT = "国办公开办函〔2021〕30号《政府信息公开工作年度报告格式》"
 _T2_NAMES = {f"t2.{p.key}": p for p in t.T2_PARTS}
 _REQUIRED_TABLES = (*(f"t2.{p.key}" for p in t.T2_PARTS), "t3", "t4")
-_TABLE_SECTION = {"t3": "三", "t4": "四", **{k: "二" for k in _T2_NAMES}}
+_TABLE_SECTION = {"t3": "三", "t4": "四", **dict.fromkeys(_T2_NAMES, "二")}
 _TABLE_NAME = {"t3": "表三", "t4": "表四", **{k: p.name for k, p in _T2_NAMES.items()}}
 
 
 def table_locator(table: ParsedTable, row: str | None = None, column: str | None = None, source: str | None = None) -> Locator:
     """A locator inside one of the format's tables."""
-    return Locator(_TABLE_SECTION.get(table.kind, None), table.name, row, column, source or str(table.source))
+    return Locator(_TABLE_SECTION.get(table.kind), table.name, row, column, source or str(table.source))
 
 
 @rule("S101", "缺少规定部分", "error", "《政府信息公开条例》第五十条；" + _BASIS_FORMAT, "每个缺少的部分")
@@ -71,7 +71,7 @@ def s103(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     """Fails for each required table not found: 表二's four parts （一）（五）（六）（八）, 表三, 表四.
 
     n/a for excerpts and for reports before 2019 (no fixed tables then)."""
-    if report.year is not None and report.year < 2019 or report.template == "pre-2019":
+    if (report.year is not None and report.year < 2019) or report.template == "pre-2019":
         yield s103.not_applicable("2019年以前的报告没有统一表格")
         return
     for kind in _REQUIRED_TABLES:
@@ -101,7 +101,7 @@ def s104(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     """Fails per table of 表二 or 表三 when rows of the format are not found, listing them.
 
     n/a for excerpts (a table cut off loses rows) and for flattened tables that could not be read."""
-    for kind, table in sorted(report.tables.items()):
+    for _kind, table in sorted(report.tables.items()):
         required = _required_rows(report, table)
         if not required:
             continue
@@ -179,7 +179,7 @@ def s106(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     """Fails per table when data rows hold fewer or more values than the table has columns, or a cell is blank.
 
     No S106 for a table without any number (that is S107); uncertain for flattened or cut-off tables."""
-    for kind, table in sorted(report.tables.items()):
+    for _kind, table in sorted(report.tables.items()):
         if table.numbers == 0:
             yield s106.not_applicable("表格未填写数据（见 S107）")
             continue
@@ -213,7 +213,7 @@ def s106(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
             f"{table.name}{'；'.join(parts)}。请补齐每行数据，使其与表头各列一一对应。",
             table_locator(table, row=where, column=f"共{table.width}列"),
             columns=columns,
-            rows_with_wrong_count={label: n for label, n in wrong},
+            rows_with_wrong_count=dict(wrong),
             blank_cells=blanks,
         )
 
@@ -263,7 +263,13 @@ def s108(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
 _FEE = re.compile(r"信息处理费|收费|收取|费用")
 
 
-@rule("S109", "未说明信息处理费收取情况", "warning", "《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）；" + _BASIS_FORMAT, "每份报告")
+@rule(
+    "S109",
+    "未说明信息处理费收取情况",
+    "warning",
+    "《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）；" + _BASIS_FORMAT,
+    "每份报告",
+)
 def s109(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     """Fails when section 六 (report year 2021 or later) says nothing about 信息处理费; "未收取" passes, "无" alone fails."""
     year = ctx.year or report.year
@@ -326,7 +332,9 @@ def s110(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
 
 @rule("S111", "标题不规范", "warning", _BASIS_FORMAT, "每份报告")
 def s111(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
-    """Fails when the title lacks the body's name, the year, or "政府信息公开工作年度报告"; uncertain without a title in an excerpt."""
+    """Fails when the title lacks the body's name, the year, or "政府信息公开工作年度报告".
+
+    Uncertain when an excerpt has no title line (it may have been cut off)."""
     if report.title is None:
         if ctx.excerpt:
             yield s111.uncertain("节选文本中未找到报告标题。")
@@ -392,8 +400,7 @@ def s113(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
             if any(_BASIS_2021.search(p.text) for p in report.narrative):
                 break
             yield s113.failed(
-                f"{year}年度报告以国办公开办函〔2019〕60号或试行格式为编制依据，"
-                f"应依据国办公开办函〔2021〕30号。",
+                f"{year}年度报告以国办公开办函〔2019〕60号或试行格式为编制依据，应依据国办公开办函〔2021〕30号。",
                 Locator(section="一", source=str(paragraph.source)),
                 found=paragraph.text[:120],
             )

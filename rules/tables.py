@@ -91,17 +91,20 @@ def _match_keywords(text: str, specs: Sequence[t.RowSpec]) -> t.RowSpec | None:
 # --- 表三 -------------------------------------------------------------------------------------------
 
 
-def _t3_key(labels: Sequence[str], group: str | None, rows: Sequence[t.RowSpec], trial: bool) -> tuple[str | None, str | None, bool]:
+def _t3_key(
+    labels: Sequence[str], group: str | None, rows: Sequence[t.RowSpec], trial: bool
+) -> tuple[str | None, str | None, bool]:
     """Return (row key, current group, is_subtotal) for a row's labels."""
     folded = [norm(label) for label in labels]
     last = folded[-1] if folded else ""
     whole = "".join(folded)
     for spec in (t.T3_ROW["new"], t.T3_ROW["carried_in"], t.T3_ROW["carried_out"]):
-        if any(k in last for k in spec.keywords) or (len(folded) > 1 and any(k in whole for k in spec.keywords) and not _ITEM_NUMBER.match(last)):
+        if any(k in last for k in spec.keywords) or (
+            len(folded) > 1 and any(k in whole for k in spec.keywords) and not _ITEM_NUMBER.match(last)
+        ):
             return spec.key, None, False
-    if "总计" in last or "合计" in last:
-        if not any(c.names[0] in last for c in t.T3_COLUMNS[:-1]):
-            return "total", None, False
+    if ("总计" in last or "合计" in last) and not any(c.names[0] in last for c in t.T3_COLUMNS[:-1]):
+        return "total", None, False
     if any(k in last for k in t.T3_ROW["open"].keywords) and "不予公开" not in last:
         return "open", None, False
     if any(k in last for k in t.T3_ROW["partial"].keywords):
@@ -115,16 +118,16 @@ def _t3_key(labels: Sequence[str], group: str | None, rows: Sequence[t.RowSpec],
     in_group = [r for r in items if r.group == group] if group else []
     item_label = last if not any(kw in last for _l, kw in t.T3_GROUPS.values()) or _ITEM_NUMBER.match(last) else ""
     if item_label:
-        spec = _match_keywords(item_label, in_group) if in_group else None
-        if spec is None and not in_group:
-            spec = _match_keywords(item_label, [r for r in items if r.keywords != ("其他", "其它")])
-        if spec is None and in_group:
-            number = _ITEM_NUMBER.match(item_label)
-            if number:
-                wanted = int(number.group(1))
-                spec = next((r for r in in_group if r.item == wanted), None)
-        if spec is not None:
-            return spec.key, spec.group, False
+        found = _match_keywords(item_label, in_group) if in_group else None
+        if found is None and not in_group:
+            found = _match_keywords(item_label, [r for r in items if r.keywords != ("其他", "其它")])
+        if found is None and in_group:
+            item_number = _ITEM_NUMBER.match(item_label)
+            if item_number:
+                wanted = int(item_number.group(1))
+                found = next((r for r in in_group if r.item == wanted), None)
+        if found is not None:
+            return found.key, found.group, False
         return None, group, False
     if group is not None:
         return f"{group}.sub", group, True
@@ -142,7 +145,9 @@ def parse_t3(tables: Sequence[Table], *, grid: bool, trial: bool, flat: bool = F
     for index, cells in enumerate(all_rows):
         split = split_row(cells, grid=grid)
         key, _g, _s = _t3_key(split.labels, None, rows_spec, trial) if split.labels else (None, None, False)
-        if key in ("new", "carried_in", "open") or (split.values and any(v.text.strip() for v in split.values) and index > 0 and key):
+        if key in ("new", "carried_in", "open") or (
+            split.values and any(v.text.strip() for v in split.values) and index > 0 and key
+        ):
             first_data = index
             break
         for cell in cells:
@@ -243,7 +248,9 @@ def parse_t4(tables: Sequence[Table], *, grid: bool, flat: bool = False, truncat
 # --- 表二 -------------------------------------------------------------------------------------------
 
 
-def parse_t2(tables: Sequence[Table], *, grid: bool, trial: bool, flat: bool = False, truncated: bool = False) -> dict[str, ParsedTable]:
+def parse_t2(
+    tables: Sequence[Table], *, grid: bool, trial: bool, flat: bool = False, truncated: bool = False
+) -> dict[str, ParsedTable]:
     """Map 表二's four parts; returns part key → table (only the parts found)."""
     part_rows: dict[str, list[Row]] = {}
     part_headers: dict[str, list[tuple[str, Source]]] = {}
@@ -272,7 +279,7 @@ def parse_t2(tables: Sequence[Table], *, grid: bool, trial: bool, flat: bool = F
                 part, spec = match
                 current = part.key
                 part_source.setdefault(part.key, cells[0].source)
-                width = (t.T2_TRIAL_WIDTH[part.key] if trial else len(part.columns))
+                width = t.T2_TRIAL_WIDTH[part.key] if trial else len(part.columns)
                 split = split_row(cells, grid=grid, width=width)
                 rows = part_rows.setdefault(part.key, [])
                 if all(r.key != spec.key for r in rows):
@@ -291,7 +298,9 @@ def parse_t2(tables: Sequence[Table], *, grid: bool, trial: bool, flat: bool = F
             continue
         width = t.T2_TRIAL_WIDTH[part.key] if trial else len(part.columns)
         header_folded = [norm(text) for text, _s in part_headers.get(part.key, [])]
-        columns = tuple(c.key for c in part.columns if any(h in c.names or any(h.startswith(n) for n in c.names) for h in header_folded))
+        columns = tuple(
+            c.key for c in part.columns if any(h in c.names or any(h.startswith(n) for n in c.names) for h in header_folded)
+        )
         found[part.key] = ParsedTable(
             kind=f"t2.{part.key}",
             name=part.name,

@@ -119,7 +119,8 @@ T3_ROW = {r.key: r for r in T3_ROWS}
 T3_RESULT_ROWS = tuple(r.key for r in T3_ROWS if r.key not in ("new", "carried_in", "total", "carried_out"))
 
 # The 2019 trial format has （六）其他处理 as a single row.
-T3_ROWS_TRIAL: tuple[RowSpec, ...] = tuple(r for r in T3_ROWS if r.group != "六")[:-2] + (
+T3_ROWS_TRIAL: tuple[RowSpec, ...] = (
+    *tuple(r for r in T3_ROWS if r.group != "六")[:-2],
     RowSpec("六", "（六）其他处理", ("其他处理",), "六"),
     T3_ROW["total"],
     T3_ROW["carried_out"],

@@ -12,7 +12,7 @@ import yaml
 
 from documents import extract
 from monitor import ruledocs
-from rules import RULES, RULES_BY_ID, Context, parse_report, run_rules
+from rules import RULES, RULES_BY_ID, Context, parse_report
 from rules.report import AnnualReport
 from tests.conftest import FIXTURES, apply_edits, seed_text
 
@@ -52,9 +52,9 @@ def test_rule_case(case: dict[str, Any]) -> None:
         for finding in fails:
             assert finding.message, "a finding needs a message"
         where = case.get("where") or {}
-        assert any(
-            all(value in (getattr(f.locator, key) or "") + f.message for key, value in where.items()) for f in fails
-        ), f"no finding at {where}: {[(f.locator, f.message) for f in fails]}"
+        assert any(all(value in (getattr(f.locator, key) or "") + f.message for key, value in where.items()) for f in fails), (
+            f"no finding at {where}: {[(f.locator, f.message) for f in fails]}"
+        )
     else:
         assert not fails, f"{case['rule']} failed: {[f.message for f in fails]}"
         assert any(o.status in ("pass", "n/a") for o in outcomes)
