@@ -32,7 +32,11 @@ def classify(texts: Sequence[str]) -> set[str]:
     """Which of the format's tables (``t2``, ``t3``, ``t4``) a set of folded cell texts belongs to."""
     joined = "|".join(texts)
     kinds: set[str] = set()
-    if "本年新收" in joined or ("自然人" in joined and ("商业企业" in joined or "法律服务机构" in joined)):
+    if (
+        "本年新收" in joined
+        or ("自然人" in joined and ("商业企业" in joined or "法律服务机构" in joined))
+        or ("予以公开" in joined and "无法提供" in joined and "结果维持" not in joined)
+    ):
         kinds.add("t3")
     if "行政复议" in joined and ("行政诉讼" in joined or "结果维持" in joined) and "本年新收" not in joined:
         kinds.add("t4")
@@ -68,6 +72,9 @@ def split_row(cells: Sequence[Cell], *, grid: bool, width: int | None = None) ->
     if grid:
         while zone and not zone[-1].text.strip() and (width is None or len(zone) > width):
             zone.pop()
+        # An empty spacer cell left in the label columns.
+        while zone and not zone[0].text.strip() and width is not None and len(zone) > width:
+            zone.pop(0)
     else:
         while zone and not zone[-1].text.strip():
             zone.pop()
