@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -65,21 +64,19 @@ def make_folder(folder: Path, count: int) -> None:
         (folder / f"report_{index:05d}{suffix}").write_bytes(text.encode(encoding))
 
 
+_MEASURE = (
+    "import resource, subprocess, sys, time; t = time.perf_counter(); "
+    "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.perf_counter() - t)"
+)
+
+
 def peak_rss_of_check(folder: Path) -> tuple[float, float]:
-    """(peak resident MB, seconds) of a `nianbao check` process over ``folder``."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "monitor", "check", "--format", "json", str(folder)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=False,
-        cwd=ROOT,
-    )
-    elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far; run the small folder first.
-    return max(peak, before) / 1024, elapsed
+    """(peak resident MB, seconds) of one `nianbao check` process over ``folder``, measured by a fresh parent."""
+    command = [sys.executable, "-m", "monitor", "check", "--format", "json", str(folder)]
+    result = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True, check=True, cwd=ROOT)
+    peak_kb, seconds = result.stdout.split()
+    return int(peak_kb) / 1024, float(seconds)
 
 
 def main() -> None:
