@@ -13,6 +13,7 @@ class Source:
     line: int | None = None
     path: str | None = None
     page: int | None = None
+    box: tuple[float, float, float, float] | None = None
 
     def __str__(self) -> str:
         parts = []
@@ -22,6 +23,8 @@ class Source:
             parts.append(f"line {self.line}")
         if self.path is not None:
             parts.append(self.path)
+        if self.box is not None:
+            parts.append("box " + ",".join(f"{v:.0f}" for v in self.box))
         return ", ".join(parts) or "unknown"
 
 
@@ -35,13 +38,27 @@ class Paragraph:
     list_item: bool = False
 
 
+#: Below this OCR confidence a cell's reading is doubtful: rules that use it are uncertain, never fail.
+LOW_CONFIDENCE = 0.8
+
+
 @dataclass(frozen=True)
 class Cell:
-    """One grid position of a table. ``spanned`` marks a copy made while expanding rowspan/colspan."""
+    """One grid position of a table.
+
+    ``spanned`` marks a copy made while expanding rowspan/colspan; ``confidence`` is the OCR confidence
+    (0–1) of a cell read from an image, None for text read from a text layer or markup.
+    """
 
     text: str
     source: Source
     spanned: bool = False
+    confidence: float | None = None
+
+    @property
+    def doubtful(self) -> bool:
+        """True when OCR read this cell with low confidence."""
+        return self.confidence is not None and self.confidence < LOW_CONFIDENCE
 
 
 @dataclass(frozen=True)

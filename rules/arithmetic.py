@@ -15,10 +15,10 @@ _BASIS = "国办公开办函〔2021〕30号《政府信息公开工作年度报�
 
 
 def _numbers(values: Sequence[Value | None]) -> list[Decimal] | None:
-    """The numbers of the cells, or None when any is missing, blank or not a number."""
+    """The numbers of the cells, or None when any is missing, blank, not a number or doubtful (OCR)."""
     out: list[Decimal] = []
     for value in values:
-        if value is None or value.number is None:
+        if value is None or value.number is None or value.doubtful:
             return None
         out.append(value.number)
     return out
@@ -110,7 +110,7 @@ def a202(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
         numbers = _numbers(values)
         stated = table.value(total, column)
         locator = table_locator(table, row="（七）总计", column=label, source=str(total.source))
-        if numbers is None or stated is None or stated.number is None:
+        if numbers is None or stated is None or stated.number is None or stated.doubtful:
             yield a202.uncertain(f"表三「{label}」列有空白或非数字单元格，未核对（七）总计。", locator)
             continue
         computed = sum(numbers, Decimal(0))
@@ -152,7 +152,7 @@ def a203(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
         locator = table_locator(table, row=row.label, column="总计", source=str(row.source))
         numbers = _numbers([table.value(row, c) for c in t.T3_APPLICANTS])
         stated = table.value(row, "total")
-        if numbers is None or stated is None or stated.number is None:
+        if numbers is None or stated is None or stated.number is None or stated.doubtful:
             yield a203.uncertain(f"表三「{row.label}」行有空白或非数字单元格，未核对总计。", locator)
             continue
         computed = sum(numbers, Decimal(0))
@@ -236,6 +236,12 @@ def a205(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
             for index, value in enumerate(row.values):
                 if value.blank:
                     continue
+                if value.doubtful:
+                    yield a205.uncertain(
+                        f"{table.name}「{row.label}」行第{index + 1}个数值识别为「{value.raw}」，图片识别置信度低，请人工核对。",
+                        table_locator(table, row=row.label, source=str(value.source)),
+                    )
+                    continue
                 checked += 1
                 number = value.number
                 ok = number is not None and number >= 0 and (amount or number == number.to_integral_value())
@@ -276,7 +282,7 @@ def a206(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
             stated = table.value(sub, column)
             numbers = _numbers([table.value(r, column) for r in items if r is not None])
             locator = table_locator(table, row=sub.label, column=label, source=str(sub.source))
-            if numbers is None or stated is None or stated.number is None:
+            if numbers is None or stated is None or stated.number is None or stated.doubtful:
                 yield a206.uncertain(f"表三「{sub.label}」「{label}」列有空白或非数字单元格，未核对。", locator)
                 continue
             computed = sum(numbers, Decimal(0))

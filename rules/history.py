@@ -31,19 +31,19 @@ def h501(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     for column in t.T3_COLUMNS:
         now, before = this.value(carried_in, column.key), last.value(carried_out, column.key)
         locator = table_locator(this, row="二、上年结转政府信息公开申请数量", column=column.label, source=str(carried_in.source))
-        if now is None or before is None or now.number is None or before.number is None:
+        if now is None or before is None or now.reliable is None or before.reliable is None:
             if column.key in this.columns and column.key in last.columns:
                 yield h501.uncertain(f"表三「{column.label}」列无法与上年报告对应，未核对。", locator)
             continue
-        if now.number == before.number:
+        if now.reliable == before.reliable:
             yield h501.passed(locator)
         else:
             yield h501.failed(
-                f"表三「{column.label}」列：本年“二、上年结转”为{fmt_number(now.number)}，"
-                f"但上年报告“四、结转下年度继续办理”为{fmt_number(before.number)}，两者应相等。",
+                f"表三「{column.label}」列：本年“二、上年结转”为{fmt_number(now.reliable)}，"
+                f"但上年报告“四、结转下年度继续办理”为{fmt_number(before.reliable)}，两者应相等。",
                 locator,
-                this_year=str(now.number),
-                last_year=str(before.number),
+                this_year=str(now.reliable),
+                last_year=str(before.reliable),
             )
 
 
@@ -63,11 +63,11 @@ def h502(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
         if row is None or before is None:
             continue
         locator = table_locator(this, row=label, column="现行有效件数", source=str(row.source))
-        if not this.aligned(row) or not last.aligned(before) or any(v.number is None for v in (*row.values, before.values[2])):
+        if not this.aligned(row) or not last.aligned(before) or any(v.reliable is None for v in (*row.values, before.values[2])):
             yield h502.uncertain(f"表二（一）「{label}」行无法与上年报告对应，未核对。", locator)
             continue
-        made, repealed, in_force = (v.number or Decimal(0) for v in row.values)
-        last_in_force = before.values[2].number or Decimal(0)
+        made, repealed, in_force = (v.reliable or Decimal(0) for v in row.values)
+        last_in_force = before.values[2].reliable or Decimal(0)
         expected = last_in_force + made - repealed
         if expected == in_force:
             yield h502.passed(locator)

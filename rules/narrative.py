@@ -66,20 +66,20 @@ def t301(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     value = table.value(new, "total")
     count, paragraph, sentence = stated[0]
     locator = table_locator(table, row="一、本年新收政府信息公开申请数量", column="总计", source=str(paragraph.source))
-    if value is None or value.number is None:
+    if value is None or value.reliable is None:
         yield t301.uncertain("表三“本年新收”行的总计无法确定，未与正文核对。", locator)
         return
     if len({s[0] for s in stated}) > 1:
         yield t301.uncertain("正文对收到申请数量的说法不一致，请人工核对。", locator, statements=[s[2] for s in stated])
         return
-    if value.number == count:
+    if value.reliable == count:
         yield t301.passed(locator)
         return
     yield t301.failed(
-        f"正文称“{sentence[:60]}”（{count}件），但表三“一、本年新收政府信息公开申请数量”的总计为{fmt_number(value.number)}。",
+        f"正文称“{sentence[:60]}”（{count}件），但表三“一、本年新收政府信息公开申请数量”的总计为{fmt_number(value.reliable)}。",
         locator,
         text=count,
-        table=str(value.number),
+        table=str(value.reliable),
         sentence=sentence[:200],
     )
 
@@ -109,12 +109,12 @@ def t302(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
         yield t302.not_applicable("未找到表四")
         return
     row = table.rows[0]
-    if not table.aligned(row) or any(row.values[i].number is None for i in (4, 9, 14)):
+    if not table.aligned(row) or any(row.values[i].reliable is None for i in (4, 9, 14)):
         yield t302.uncertain("表四的数值无法与各列对应，未与正文核对。", table_locator(table))
         return
     totals = {
-        "review": row.values[4].number,
-        "suit": (row.values[9].number or Decimal(0)) + (row.values[14].number or Decimal(0)),
+        "review": row.values[4].reliable,
+        "suit": (row.values[9].reliable or Decimal(0)) + (row.values[14].reliable or Decimal(0)),
     }
     names = {"review": "行政复议", "suit": "行政诉讼"}
     for key, (count, sentence, paragraph) in sorted(claims.items()):

@@ -28,12 +28,12 @@ def p401(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
         yield p401.not_applicable("无法确定单位类型")
         return
     locator = table_locator(table, row="规章", source=str(row.source))
-    nonzero = [(i, v) for i, v in enumerate(row.values) if v.number is not None and v.number != 0]
+    nonzero = [(i, v) for i, v in enumerate(row.values) if v.reliable is not None and v.reliable != 0]
     if not nonzero:
         yield p401.passed(locator)
         return
     names = ["本年制发件数", "本年废止件数", "现行有效件数"]
-    shown = "、".join(f"{names[i] if i < 3 else i + 1}为{fmt_number(v.number or Decimal(0))}" for i, v in nonzero)
+    shown = "、".join(f"{names[i] if i < 3 else i + 1}为{fmt_number(v.reliable or Decimal(0))}" for i, v in nonzero)
     yield p401.failed(
         f"表二（一）「规章」行{shown}。{BODY_TYPE_ZH[body_type]}没有规章制定权，规章各项应为0。",
         table_locator(table, row="规章", column=names[nonzero[0][0]] if nonzero[0][0] < 3 else None, source=str(row.source)),
@@ -53,7 +53,7 @@ def p402(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     if table is None or row is None:
         yield p402.not_applicable("未找到表三（六）2行")
         return
-    nonzero = [v for v in row.values if v.number is not None and v.number != 0]
+    nonzero = [v for v in row.values if v.reliable is not None and v.reliable != 0]
     locator = table_locator(table, row=row.label, source=str(row.source))
     if not nonzero:
         yield p402.not_applicable("（六）2 为0")

@@ -16,6 +16,12 @@ class Value:
     raw: str
     number: Decimal | None
     source: Source
+    doubtful: bool = False
+
+    @property
+    def reliable(self) -> Decimal | None:
+        """The number, unless OCR read it with low confidence (then no rule may rely on it)."""
+        return None if self.doubtful else self.number
 
     @property
     def blank(self) -> bool:

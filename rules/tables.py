@@ -85,7 +85,7 @@ def split_row(cells: Sequence[Cell], *, grid: bool, width: int | None = None) ->
 
 
 def _values(cells: Sequence[Cell]) -> tuple[Value, ...]:
-    return tuple(Value(c.text.strip(), parse_number(c.text), c.source) for c in cells)
+    return tuple(Value(c.text.strip(), parse_number(c.text), c.source, c.doubtful) for c in cells)
 
 
 def _match_keywords(text: str, specs: Sequence[t.RowSpec]) -> t.RowSpec | None:

@@ -128,3 +128,29 @@ def test_messages_name_row_and_column() -> None:
     messages = {f.outcome.rule.id: f.outcome.message for f in result.findings}
     assert "「科研机构」列" in messages["A202"] and "（七）总计" in messages["A202"]
     assert "「（三）不予公开 4.保护第三方合法权益」行" in messages["A203"] and "「总计」列" in messages["A203"]
+
+
+def test_low_confidence_ocr_cell_makes_its_rules_uncertain_never_fail() -> None:
+    import dataclasses
+
+    from documents.model import Table
+
+    document = extract(seed_text("000").encode("utf-8"))
+    blocks = list(document.blocks)
+    index = next(i for i, b in enumerate(blocks) if isinstance(b, Table) and any("本年新收" in text for text in b.texts()))
+    table = blocks[index]
+    assert isinstance(table, Table)
+    rows = [list(row) for row in table.rows]
+    row = next(r for r in rows if any("本年新收" in c.text for c in r))
+    row[-1] = dataclasses.replace(row[-1], text="7", confidence=0.42)  # 总计 misread as 7
+    blocks[index] = dataclasses.replace(table, rows=tuple(tuple(r) for r in rows))
+    report = parse_report(dataclasses.replace(document, blocks=tuple(blocks)))
+    result = run_rules(report, Context())
+    assert not [f for f in result.findings if f.outcome.rule.id.startswith("A")]
+    uncertain = {o.rule.id for o in result.uncertain}
+    assert {"A201", "A203"} <= uncertain
+    # The same misreading at full confidence is a real defect.
+    row[-1] = dataclasses.replace(row[-1], confidence=0.99)
+    blocks[index] = dataclasses.replace(table, rows=tuple(tuple(r) for r in rows))
+    report = parse_report(dataclasses.replace(document, blocks=tuple(blocks)))
+    assert {f.outcome.rule.id for f in run_rules(report, Context()).findings} >= {"A201", "A203"}
