@@ -16,10 +16,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# System packages needed by later features (LibreOffice, PostgreSQL, Chromium) are installed here
-# with apt-get once those features exist; the checker itself needs none.
+# Debian packages (LibreOffice, fonts, …): deploy/system-packages.sh installs what is missing.
 system-deps:
-	@true
+	@bash deploy/system-packages.sh
 
 demo: $(STAMP) system-deps
 	$(BIN)/nianbao demo
@@ -36,7 +35,7 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
 	$(BIN)/python bench/check_speed.py --write docs/performance.md
 
 docs: $(STAMP)

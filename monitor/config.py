@@ -1,0 +1,450 @@
+"""nianbao.yaml: the county, deadlines, portals, bodies, notifications and schedule, validated at start.
+
+Every error names the key and what is allowed, e.g. ``bodies[3].portal: 'xian' is not a portal id (known: yc)``.
+Secrets never live here: notification URLs may refer to environment variables as ``${NAME}``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+T = TypeVar("T")
+
+BODY_TYPES = ("town", "department", "county")
+_DURATION = re.compile(r"^(\d+)\s*([smhd])$")
+_MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message names the key and what is allowed."""
+
+
+def parse_duration(text: str) -> int:
+    """Seconds of a duration such as ``30s``, ``5m``, ``6h`` or ``1d``."""
+    match = _DURATION.match(str(text).strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a duration like 30s, 5m, 6h or 1d")
+    return int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+
+
+@dataclass(frozen=True)
+class Portal:
+    """A portal to crawl: its 年报 columns and how politely to crawl them."""
+
+    id: str
+    name: str
+    start_urls: tuple[str, ...]
+    allowed_domains: tuple[str, ...]
+    contact: str
+    poll_interval: int = 6 * 3600
+    max_pages: int = 50
+    concurrency: int = 2
+    download_delay: float = 1.0
+    timeout: int = 30
+    max_bytes: int = 20 * 1024 * 1024
+    time_limit: int = 900
+    selectors: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Body:
+    """A registered body that must publish its report."""
+
+    id: str
+    name: str
+    type: str
+    portal: str | None
+    aliases: tuple[str, ...] = ()
+    column: str | None = None
+    deadline: str | None = None
+    notify: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Target:
+    """A notification target: an apprise URL (``${ENV}`` references expanded at send time) and its tag."""
+
+    tag: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """Where and how often to notify."""
+
+    targets: tuple[Target, ...] = ()
+    apprise_config: str | None = None
+    repeat_days: int = 7
+    escalate_days: int = 14
+    quiet_hours: tuple[str, str] | None = None
+    max_attempts: int = 8
+    retry_base_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When the service's jobs run."""
+
+    process_interval: int = 300
+    dispatch_interval: int = 60
+    deadline_sweep: str = "08:00"
+    digest_day: str = "mon"
+    digest_time: str = "08:30"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration."""
+
+    county_name: str
+    timezone: str = "Asia/Shanghai"
+    county_notify: tuple[str, ...] = ("county",)
+    dashboard_url: str | None = None
+    deadlines: Mapping[str, str] = field(default_factory=lambda: {"department": "01-31", "town": "01-31", "county": "03-31"})
+    reminder_days: tuple[int, ...] = (7, 3, 1)
+    database: str | None = None
+    blobs: str = "var/blobs"
+    digests: str = "var/digests"
+    portals: tuple[Portal, ...] = ()
+    bodies: tuple[Body, ...] = ()
+    notifications: Notifications = field(default_factory=Notifications)
+    schedule: Schedule = field(default_factory=Schedule)
+
+    def portal(self, portal_id: str) -> Portal:
+        """The portal with this id."""
+        return next(p for p in self.portals if p.id == portal_id)
+
+    def deadline_of(self, body: Body) -> str:
+        """The body's deadline as ``MM-DD`` of the year after the report year."""
+        return body.deadline or self.deadlines[body.type]
+
+
+class _Reader:
+    """Walks the YAML tree, remembering the path of the key being read, for error messages."""
+
+    def __init__(self, data: Mapping[str, Any], path: str) -> None:
+        self.data = data
+        self.path = path
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def get(self, name: str, kind: Callable[[Any, str], T], default: Any = None, *, required: bool = False) -> T:
+        self.used.add(name)
+        if name not in self.data or self.data[name] is None:
+            if required:
+                raise ConfigError(f"{self.key(name)}: missing (required)")
+            return default  # type: ignore[no-any-return]
+        return kind(self.data[name], self.key(name))
+
+    def section(self, name: str) -> _Reader:
+        self.used.add(name)
+        value = self.data.get(name) or {}
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{self.key(name)}: must be a mapping of keys")
+        return _Reader(value, self.key(name))
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise ConfigError(f"{self.key(unknown[0])}: unknown key (allowed: {', '.join(sorted(self.used))})")
+
+
+def _str(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{key}: must be a non-empty string")
+    return value.strip()
+
+
+def _int(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{key}: must be a whole number ≥ 0, got {value!r}")
+    return value
+
+
+def _float(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"{key}: must be a number ≥ 0, got {value!r}")
+    return float(value)
+
+
+def _duration(value: Any, key: str) -> int:
+    try:
+        return parse_duration(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
+
+
+def _size(value: Any, key: str) -> int:
+    match = re.match(r"^(\d+)\s*(KB|MB|GB)?$", str(value).strip(), re.I)
+    if not match:
+        raise ConfigError(f"{key}: must be a size like 20MB, got {value!r}")
+    return int(match.group(1)) * {None: 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}[match.group(2) and match.group(2).upper()]
+
+
+def _strings(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{key}: must be a list of strings")
+    return tuple(v.strip() for v in value)
+
+
+def _urls(value: Any, key: str) -> tuple[str, ...]:
+    urls = _strings(value, key)
+    for index, url in enumerate(urls):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{key}[{index}]: {url!r} is not an http(s) URL")
+    return urls
+
+
+def _ident(value: Any, key: str) -> str:
+    text = _str(value, key)
+    if not _ID.match(text):
+        raise ConfigError(f"{key}: {text!r} is not a valid id (lower-case letters, digits, - and _)")
+    return text
+
+
+def _month_day(value: Any, key: str) -> str:
+    text = str(value).strip()
+    if not _MONTH_DAY.match(text):
+        raise ConfigError(f"{key}: {text!r} must be a month and day like 01-31")
+    return text
+
+
+def _clock(value: Any, key: str) -> str:
+    text = str(value).strip()
+    if not _CLOCK.match(text):
+        raise ConfigError(f"{key}: {text!r} must be a time like 08:30")
+    return text
+
+
+def _items(value: Any, key: str) -> list[Mapping[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise ConfigError(f"{key}: must be a list of mappings")
+    return value
+
+
+def _no_items() -> list[Mapping[str, Any]]:
+    return []
+
+
+def _portal(reader: _Reader) -> Portal:
+    start_urls = reader.get("start_urls", _urls, required=True)
+    domains = reader.get("allowed_domains", _strings, ())
+    if not domains:
+        domains = tuple(sorted({urlsplit(u).hostname or "" for u in start_urls}))
+    for index, url in enumerate(start_urls):
+        host = urlsplit(url).hostname or ""
+        if not any(host == d or host.endswith("." + d) for d in domains):
+            raise ConfigError(f"{reader.key('start_urls')}[{index}]: host {host!r} is not in allowed_domains {list(domains)}")
+    concurrency = reader.get("concurrency", _int, 2)
+    if not 1 <= concurrency <= 2:
+        raise ConfigError(f"{reader.key('concurrency')}: at most 2 concurrent requests per portal (got {concurrency})")
+    selectors = reader.section("selectors")
+    selector_map = {k: _str(v, selectors.key(k)) for k, v in selectors.data.items()}
+    allowed_selectors = {"list_item", "list_title", "list_date", "next_page", "script_records", "content", "attachments"}
+    for name in selector_map:
+        if name not in allowed_selectors:
+            raise ConfigError(f"{selectors.key(name)}: unknown selector (allowed: {', '.join(sorted(allowed_selectors))})")
+    portal = Portal(
+        id=reader.get("id", _ident, required=True),
+        name=reader.get("name", _str, required=True),
+        start_urls=start_urls,
+        allowed_domains=domains,
+        contact=reader.get("contact", _str, required=True),
+        poll_interval=reader.get("poll_interval", _duration, 6 * 3600),
+        max_pages=reader.get("max_pages", _int, 50),
+        concurrency=concurrency,
+        download_delay=reader.get("download_delay", _float, 1.0),
+        timeout=reader.get("timeout", _duration, 30),
+        max_bytes=reader.get("max_bytes", _size, 20 * 1024 * 1024),
+        time_limit=reader.get("time_limit", _duration, 900),
+        selectors=selector_map,
+    )
+    reader.done()
+    return portal
+
+
+def _body(reader: _Reader, portals: set[str]) -> Body:
+    body_type = reader.get("type", _str, required=True)
+    if body_type not in BODY_TYPES:
+        raise ConfigError(f"{reader.key('type')}: {body_type!r} is not a body type (allowed: {', '.join(BODY_TYPES)})")
+    portal = reader.get("portal", _str, None)
+    if portal is not None and portal not in portals:
+        known = ", ".join(sorted(portals)) or "none configured"
+        raise ConfigError(f"{reader.key('portal')}: {portal!r} is not a portal id (known: {known})")
+    column = reader.get("column", _urls, ())
+    body = Body(
+        id=reader.get("id", _ident, required=True),
+        name=reader.get("name", _str, required=True),
+        type=body_type,
+        portal=portal,
+        aliases=reader.get("aliases", _strings, ()),
+        column=column[0] if column else None,
+        deadline=reader.get("deadline", _month_day, None),
+        notify=reader.get("notify", _strings, ()),
+    )
+    reader.done()
+    return body
+
+
+def parse_config(data: Any, source: str = "nianbao.yaml") -> Config:
+    """Validate a configuration tree (as loaded from YAML)."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: the file must hold a mapping of sections (county, portals, bodies, …)")
+    root = _Reader(data, "")
+    county = root.section("county")
+    name = county.get("name", _str, required=True)
+    timezone = county.get("timezone", _str, "Asia/Shanghai")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"county.timezone: {timezone!r} is not a known time zone (e.g. Asia/Shanghai)") from None
+    county_notify = county.get("notify", _strings, ("county",))
+    dashboard_url = county.get("dashboard_url", _str, None)
+    county.done()
+
+    deadlines_reader = root.section("deadlines")
+    deadlines = {"department": "01-31", "town": "01-31", "county": "03-31"}
+    for key in list(deadlines_reader.data):
+        if key not in BODY_TYPES:
+            raise ConfigError(f"deadlines.{key}: unknown body type (allowed: {', '.join(BODY_TYPES)})")
+        deadlines[key] = deadlines_reader.get(key, _month_day, deadlines[key])
+    reminders = root.section("reminders")
+    reminder_days = tuple(
+        reminders.get("days_before", lambda v, k: tuple(_int(x, k) for x in (v if isinstance(v, list) else [v])), (7, 3, 1))
+    )
+    reminders.done()
+    storage = root.section("storage")
+    database = storage.get("database", _str, None)
+    blobs = storage.get("blobs", _str, "var/blobs")
+    digests = storage.get("digests", _str, "var/digests")
+    storage.done()
+
+    portals = tuple(_portal(_Reader(item, f"portals[{i}]")) for i, item in enumerate(root.get("portals", _items, _no_items())))
+    _unique([p.id for p in portals], "portals")
+    portal_ids = {p.id for p in portals}
+    bodies = tuple(
+        _body(_Reader(item, f"bodies[{i}]"), portal_ids) for i, item in enumerate(root.get("bodies", _items, _no_items()))
+    )
+    _unique([b.id for b in bodies], "bodies")
+
+    notifications = _notifications(root.section("notifications"))
+    tags = {t.tag for t in notifications.targets}
+    for index, body in enumerate(bodies):
+        for tag in body.notify:
+            if notifications.targets and tag not in tags and notifications.apprise_config is None:
+                raise ConfigError(
+                    f"bodies[{index}].notify: tag {tag!r} has no target in notifications.targets "
+                    f"(known: {', '.join(sorted(tags))})"
+                )
+    schedule = _schedule(root.section("schedule"))
+    root.done()
+    return Config(
+        county_name=name,
+        timezone=timezone,
+        county_notify=county_notify,
+        dashboard_url=dashboard_url,
+        deadlines=deadlines,
+        reminder_days=reminder_days,
+        database=database,
+        blobs=blobs,
+        digests=digests,
+        portals=portals,
+        bodies=bodies,
+        notifications=notifications,
+        schedule=schedule,
+    )
+
+
+def _unique(ids: list[str], key: str) -> None:
+    seen: set[str] = set()
+    for index, value in enumerate(ids):
+        if value in seen:
+            raise ConfigError(f"{key}[{index}].id: {value!r} is used twice")
+        seen.add(value)
+
+
+_INLINE_SECRET = re.compile(r"://[^/@\s]*:[^/@\s$]+@|[?&](?:token|secret|key|password|access_token)=(?!\$\{)[^&\s]+", re.I)
+
+
+def _notifications(reader: _Reader) -> Notifications:
+    targets = []
+    for index, item in enumerate(reader.get("targets", _items, _no_items())):
+        target = _Reader(item, f"{reader.key('targets')}[{index}]")
+        url = target.get("url", _str, required=True)
+        if _INLINE_SECRET.search(url):
+            raise ConfigError(f"{target.key('url')}: holds a password or token; write it as ${{ENV_NAME}} and set the variable")
+        targets.append(Target(tag=target.get("tag", _str, required=True), url=url))
+        target.done()
+    quiet = reader.get("quiet_hours", _str, None)
+    quiet_hours = None
+    if quiet is not None:
+        parts = [p.strip() for p in quiet.split("-")]
+        if len(parts) != 2 or not all(_CLOCK.match(p) for p in parts):
+            raise ConfigError(f"{reader.key('quiet_hours')}: {quiet!r} must look like 22:00-07:00")
+        quiet_hours = (parts[0], parts[1])
+    result = Notifications(
+        targets=tuple(targets),
+        apprise_config=reader.get("apprise_config", _str, None),
+        repeat_days=reader.get("repeat_days", _int, 7),
+        escalate_days=reader.get("escalate_days", _int, 14),
+        quiet_hours=quiet_hours,
+        max_attempts=reader.get("max_attempts", _int, 8),
+        retry_base_seconds=reader.get("retry_base_seconds", _int, 60),
+    )
+    reader.done()
+    return result
+
+
+def _schedule(reader: _Reader) -> Schedule:
+    digest = reader.section("digest")
+    day = digest.get("day", _str, "mon").lower()
+    if day not in _DAYS:
+        raise ConfigError(f"{digest.key('day')}: {day!r} is not a weekday (allowed: {', '.join(_DAYS)})")
+    digest_time = digest.get("time", _clock, "08:30")
+    digest.done()
+    result = Schedule(
+        process_interval=reader.get("process_interval", _duration, 300),
+        dispatch_interval=reader.get("dispatch_interval", _duration, 60),
+        deadline_sweep=reader.get("deadline_sweep", _clock, "08:00"),
+        digest_day=day,
+        digest_time=digest_time,
+    )
+    reader.done()
+    return result
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a configuration file; :class:`ConfigError` names the file and the key."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    try:
+        return parse_config(data, str(path))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

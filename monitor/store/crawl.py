@@ -1,0 +1,180 @@
+"""What the crawler reads and writes: portals and bodies known, documents seen, versions fetched, crawl runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from monitor.store.blobs import BlobStore
+from monitor.store.db import Database
+from monitor.store.models import CrawlRun, Document, DocumentVersion, Event
+
+
+@dataclass(frozen=True)
+class KnownDocument:
+    """What the store knows of a URL: enough to decide whether to fetch it again."""
+
+    id: int
+    url: str
+    etag: str | None
+    last_modified: str | None
+    sha256: str | None
+    title: str | None
+    status: str
+
+
+@dataclass
+class FetchedDocument:
+    """A document the crawler downloaded, with what the listing and the page said about it."""
+
+    url: str
+    data: bytes
+    fetched_at: datetime
+    portal_id: str | None = None
+    body_id: str | None = None
+    title: str | None = None
+    year: int | None = None
+    list_url: str | None = None
+    parent_url: str | None = None
+    in_column: bool = True
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    published_on: date | None = None
+    published_from: str | None = None
+
+
+@dataclass
+class CrawlStats:
+    """What one crawl did."""
+
+    requests: int = 0
+    responses_304: int = 0
+    bytes: int = 0
+    pages: int = 0
+    new_documents: int = 0
+    changed_documents: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+class CrawlStore:
+    """The crawler's view of the store."""
+
+    def __init__(self, database: Database, blobs: BlobStore) -> None:
+        self.db = database
+        self.blobs = blobs
+
+    def known(self, url: str) -> KnownDocument | None:
+        """The stored state of ``url``, or None for a URL never seen."""
+        with self.db.transaction() as session:
+            document = session.scalar(select(Document).where(Document.url == url))
+            if document is None:
+                return None
+            sha = None
+            if document.current_version_id is not None:
+                version = session.get(DocumentVersion, document.current_version_id)
+                sha = version.sha256 if version else None
+            return KnownDocument(
+                document.id, document.url, document.etag, document.last_modified, sha, document.title, document.status
+            )
+
+    def seen(self, url: str, at: datetime) -> None:
+        """Record that ``url`` is still listed (unchanged: answered 304 or not fetched again)."""
+        with self.db.transaction() as session:
+            document = session.scalar(select(Document).where(Document.url == url))
+            if document is not None:
+                document.last_seen = at
+
+    def record(self, fetched: FetchedDocument) -> tuple[str, int]:
+        """Store a downloaded document. Returns ("new" | "changed" | "unchanged", document id).
+
+        The bytes go to the blob folder first (idempotent), then one transaction records the document,
+        its version when the hash is new, and an event.
+        """
+        digest = self.blobs.put(fetched.data)
+        with self.db.transaction() as session:
+            document = session.scalar(select(Document).where(Document.url == fetched.url))
+            outcome = "unchanged"
+            if document is None:
+                document = Document(url=fetched.url, first_seen=fetched.fetched_at, last_seen=fetched.fetched_at)
+                session.add(document)
+                outcome = "new"
+            for name in ("portal_id", "body_id", "title", "year", "list_url", "parent_url", "etag", "last_modified"):
+                value = getattr(fetched, name)
+                if value is not None:
+                    setattr(document, name, value)
+            document.in_column = fetched.in_column
+            document.last_seen = fetched.fetched_at
+            document.status = "active"
+            if document.published_on is None and fetched.published_on is not None:
+                document.published_on = fetched.published_on
+                document.published_from = fetched.published_from
+            session.flush()
+            version = session.scalar(
+                select(DocumentVersion).where(DocumentVersion.document_id == document.id, DocumentVersion.sha256 == digest)
+            )
+            if version is None:
+                version = DocumentVersion(
+                    document_id=document.id,
+                    sha256=digest,
+                    size=len(fetched.data),
+                    content_type=fetched.content_type,
+                    fetched_at=fetched.fetched_at,
+                )
+                session.add(version)
+                session.flush()
+                if outcome == "unchanged":
+                    outcome = "changed"
+            if document.current_version_id != version.id:
+                document.current_version_id = version.id
+                if outcome == "unchanged":
+                    outcome = "changed"
+            if outcome != "unchanged":
+                session.add(
+                    Event(
+                        at=fetched.fetched_at,
+                        kind=f"document.{outcome}",
+                        body_id=document.body_id,
+                        document_id=document.id,
+                        data={"url": fetched.url, "sha256": digest, "title": fetched.title},
+                    )
+                )
+            return outcome, document.id
+
+    def reject(self, url: str, reason: str, at: datetime, portal_id: str | None = None) -> None:
+        """Record a document that could not be taken (too large, wrong type, failed download)."""
+        with self.db.transaction() as session:
+            document = session.scalar(select(Document).where(Document.url == url))
+            if document is None:
+                document = Document(url=url, first_seen=at, last_seen=at, portal_id=portal_id)
+                session.add(document)
+            document.status = "rejected"
+            document.reject_reason = reason
+            session.flush()
+            session.add(Event(at=at, kind="document.rejected", document_id=document.id, data={"url": url, "reason": reason}))
+
+    def start_run(self, portal_id: str, at: datetime) -> int:
+        """Open a crawl run and return its id."""
+        with self.db.transaction() as session:
+            run = CrawlRun(portal_id=portal_id, started_at=at, status="running")
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, at: datetime, stats: CrawlStats, *, failed: bool, reason: str) -> None:
+        """Close a crawl run with its statistics and how it ended; a failed run is an event too."""
+        with self.db.transaction() as session:
+            run = session.get(CrawlRun, run_id)
+            if run is None:
+                raise KeyError(run_id)
+            run.finished_at = at
+            run.status = "failed" if failed else "finished"
+            run.finish_reason = reason
+            run.requests, run.responses_304, run.bytes = stats.requests, stats.responses_304, stats.bytes
+            run.pages, run.new_documents, run.changed_documents = stats.pages, stats.new_documents, stats.changed_documents
+            run.errors = list(stats.errors)
+            if failed:
+                session.add(Event(at=at, kind="crawl.failed", data={"portal": run.portal_id, "run": run_id, "reason": reason}))

@@ -1,0 +1,203 @@
+"""The tables of the store (SQLAlchemy 2 declarative models). Migrations in ``migrations/`` create them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored as naive UTC and read back as aware UTC, the same on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store: pass an aware (UTC) datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    """Declarative base for the store's tables."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UTCDateTime()}
+
+
+class Portal(Base):
+    """A county portal whose 年报 columns are crawled (synchronised from the configuration)."""
+
+    __tablename__ = "portals"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Body(Base):
+    """A registered body that must publish a report: a town, a county department or the county government."""
+
+    __tablename__ = "bodies"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    type: Mapped[str] = mapped_column(String(16))
+    portal_id: Mapped[str | None] = mapped_column(ForeignKey("portals.id"), nullable=True)
+    column_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    deadline: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "MM-DD" of the year after
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Document(Base):
+    """A report found on a portal: one URL, its HTTP validators and dates. Its bytes live in versions."""
+
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    portal_id: Mapped[str | None] = mapped_column(ForeignKey("portals.id"), nullable=True)
+    body_id: Mapped[str | None] = mapped_column(ForeignKey("bodies.id"), nullable=True, index=True)
+    title: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    list_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    parent_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    in_column: Mapped[bool] = mapped_column(Boolean, default=True)
+    etag: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    published_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    published_from: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | gone | rejected
+    reject_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    current_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class DocumentVersion(Base):
+    """One content of a document, by hash; the raw bytes are in the content-addressed blob folder."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "sha256", name="uq_version_document_sha"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    fetched_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="fetched", index=True)  # fetched | checked | failed
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CrawlRun(Base):
+    """One crawl of one portal, with what it did and how it ended."""
+
+    __tablename__ = "crawl_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    portal_id: Mapped[str] = mapped_column(ForeignKey("portals.id"), index=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | finished | failed
+    finish_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    responses_304: Mapped[int] = mapped_column(Integer, default=0)
+    bytes: Mapped[int] = mapped_column(Integer, default=0)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    new_documents: Mapped[int] = mapped_column(Integer, default=0)
+    changed_documents: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class Report(Base):
+    """A checked document version: the parsed report's identity and a summary of its structure."""
+
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"), unique=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    body_id: Mapped[str | None] = mapped_column(ForeignKey("bodies.id"), nullable=True, index=True)
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    title: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    template: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(16))
+    checked_at: Mapped[datetime]
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Finding(Base):
+    """A defect found by a rule, identified by its fingerprint across re-checks; it has a lifecycle."""
+
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    rule: Mapped[str] = mapped_column(String(8), index=True)
+    severity: Mapped[str] = mapped_column(String(8))
+    body_id: Mapped[str | None] = mapped_column(ForeignKey("bodies.id"), nullable=True, index=True)
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
+    message: Mapped[str] = mapped_column(Text)
+    locator: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open|acknowledged|muted|resolved
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    muted_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    state_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    state_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_notified_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Event(Base):
+    """The append-only audit trail: every change of a finding, document, crawl or notification."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_kind_at", "kind", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(100), default="system")
+    body_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id"), nullable=True, index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Outbox(Base):
+    """A notification to send, written in the same transaction as what caused it; ``key`` prevents duplicates."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))  # findings | resolved | repeat | escalation | reminder | digest
+    route: Mapped[str] = mapped_column(String(64))  # a body id, or "county" for the county office
+    body_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    gave_up_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class DeliveryAttempt(Base):
+    """One attempt to deliver an outbox row: when, how long, and the error if it failed."""
+
+    __tablename__ = "delivery_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    at: Mapped[datetime]
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
