@@ -6,6 +6,9 @@ set -euo pipefail
 PACKAGES=(
   libreoffice-writer-nogui   # DOC and WPS → DOCX, and DOCX → PDF in the test fixtures
   fonts-noto-cjk             # Chinese glyphs for rendered PDFs, scans and screenshots
+  chromium                   # headless browser: the digest layout test renders the HTML digest to a PNG
+  chromium-driver            # its WebDriver (Debian ships it separately); Playwright drives /usr/bin/chromium
+  postgresql                 # the production database; the store tests start a private server on 127.0.0.1
 )
 
 missing=()

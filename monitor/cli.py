@@ -67,7 +67,43 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--markdown", action="store_true", help="输出 docs/rules.md 的内容")
 
     sub.add_parser("demo", help="用内置的示例报告演示检查")
+
+    config = sub.add_parser("config", help="配置文件")
+    config_sub = config.add_subparsers(dest="config_command", required=True, parser_class=_Parser)
+    config_sub.add_parser("check", help="检查配置文件是否正确", parents=[_config_option()])
+
+    db = sub.add_parser("db", help="数据库")
+    db_sub = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
+    db_sub.add_parser("upgrade", help="创建或升级数据库结构", parents=[_config_option()])
+
+    findings = sub.add_parser("findings", help="查看和处理发现的问题")
+    findings_sub = findings.add_subparsers(dest="findings_command", required=True, parser_class=_Parser)
+    listing = findings_sub.add_parser("list", help="列出问题", parents=[_config_option()])
+    listing.add_argument("--state", choices=("open", "acknowledged", "muted", "resolved"), help="只列出该状态的问题")
+    listing.add_argument("--body", help="只列出该单位（单位编号）的问题")
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    show = findings_sub.add_parser("show", help="查看一个问题及其处理记录", parents=[_config_option()])
+    show.add_argument("finding", help="问题编号或指纹")
+    ack = findings_sub.add_parser("ack", help="确认问题（已安排整改）", parents=[_config_option()])
+    ack.add_argument("finding", help="问题编号或指纹")
+    ack.add_argument("--by", required=True, help="处理人")
+    ack.add_argument("--reason", default="", help="说明")
+    mute = findings_sub.add_parser("mute", help="静默问题（需说明原因和截止日期）", parents=[_config_option()])
+    mute.add_argument("finding", help="问题编号或指纹")
+    mute.add_argument("--by", required=True, help="处理人")
+    mute.add_argument("--reason", required=True, help="静默原因")
+    mute.add_argument("--until", required=True, type=_date, help="静默截止日期 YYYY-MM-DD")
+    unmute = findings_sub.add_parser("unmute", help="取消静默", parents=[_config_option()])
+    unmute.add_argument("finding", help="问题编号或指纹")
+    unmute.add_argument("--by", required=True, help="处理人")
+    unmute.add_argument("--reason", default="", help="说明")
     return parser
+
+
+def _config_option() -> _Parser:
+    parent = _Parser(add_help=False)
+    parent.add_argument("-c", "--config", help="配置文件（默认 $NIANBAO_CONFIG 或 ./nianbao.yaml）")
+    return parent
 
 
 def _progress(stream: TextIO, done: int, total: int, started: float) -> None:
@@ -159,6 +195,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return EXIT_OK
     if args.command == "demo":
         return run_demo(out, err)
+    if args.command in ("config", "db", "findings"):
+        from monitor import admin
+
+        return admin.run(args, out, err)
     raise AssertionError(args.command)  # pragma: no cover - argparse rejects other commands
 
 

@@ -130,6 +130,7 @@ class CrawlStore:
                     outcome = "changed"
             if document.current_version_id != version.id:
                 document.current_version_id = version.id
+                version.state = "fetched"  # content seen before came back: check it again as the current one
                 if outcome == "unchanged":
                     outcome = "changed"
             if outcome != "unchanged":

@@ -189,6 +189,8 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
     gave_up_at: Mapped[datetime | None] = mapped_column(nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Targets (ids, never URLs) that already accepted this row: a retry after a partial failure skips them.
+    delivered: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class DeliveryAttempt(Base):
@@ -201,3 +203,24 @@ class DeliveryAttempt(Base):
     duration_ms: Mapped[int] = mapped_column(Integer)
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ReviewItem(Base):
+    """An uncertain rule outcome for a person to review (the rule could not decide); listed in the weekly digest."""
+
+    __tablename__ = "review_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    rule: Mapped[str] = mapped_column(String(8))
+    body_id: Mapped[str | None] = mapped_column(ForeignKey("bodies.id"), nullable=True, index=True)
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
+    message: Mapped[str] = mapped_column(Text)
+    locator: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | reviewed | gone
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,0 +1,120 @@
+"""The administrative commands: ``config check``, ``db upgrade`` and ``findings list|show|ack|mute|unmute``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime, time
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from monitor.app import App, config_path
+from monitor.config import ConfigError, load_config
+from monitor.store.findings import (
+    FindingView,
+    LifecycleError,
+    acknowledge,
+    finding_events,
+    get_finding,
+    list_findings,
+    mute,
+    unmute,
+)
+from rules.rule import SEVERITY_ZH
+
+STATE_ZH = {"open": "待整改", "acknowledged": "已确认", "muted": "已静默", "resolved": "已整改"}
+EXIT_OK, EXIT_INPUT = 0, 2
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Dispatch an administrative command; configuration and lifecycle errors exit 2 with one line."""
+    try:
+        if args.command == "config":
+            config = load_config(config_path(args.config))
+            out.write(
+                f"配置正确：{config.county_name}，{len(config.portals)} 个门户网站，{len(config.bodies)} 个单位，"
+                f"{len(config.notifications.targets)} 个通知目标。\n"
+            )
+            return EXIT_OK
+        app = App.load(args.config, upgrade=True)
+        try:
+            if args.command == "db":
+                out.write(f"数据库已升级到版本 {app.store.db.revision()}（{_safe_url(app.store.db.url)}）。\n")
+                return EXIT_OK
+            return _findings(app, args, out)
+        finally:
+            app.close()
+    except ConfigError as exc:
+        err.write(f"nianbao: 配置错误：{exc}\n")
+        return EXIT_INPUT
+    except LifecycleError as exc:
+        err.write(f"nianbao: {exc}\n")
+        return EXIT_INPUT
+
+
+def _safe_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def _line(finding: FindingView) -> str:
+    where = " / ".join(
+        str(v) for v in (finding.locator.get("table"), finding.locator.get("row"), finding.locator.get("column")) if v
+    )
+    state = STATE_ZH.get(finding.state, finding.state)
+    severity = SEVERITY_ZH.get(finding.severity, finding.severity)
+    who = f"{finding.body_id or '-'} {finding.year or ''}"
+    return f"{finding.id:>5}  {state}  {finding.rule} {severity}  {who}  {where}  {finding.message}"
+
+
+def _findings(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    now = app.clock.now()
+    command = args.findings_command
+    with app.store.db.transaction() as session:
+        if command == "list":
+            found = list_findings(session, state=args.state, body_id=args.body)
+            if args.format == "json":
+                for f in found:
+                    out.write(json.dumps(_as_dict(f), ensure_ascii=False) + "\n")
+            else:
+                for f in found:
+                    out.write(_line(f) + "\n")
+                out.write(f"共 {len(found)} 个问题。\n")
+            return EXIT_OK
+        if command == "show":
+            finding = get_finding(session, args.finding)
+            out.write(_line(finding) + "\n")
+            first, last = f"{finding.first_seen:%Y-%m-%d %H:%M}", f"{finding.last_seen:%Y-%m-%d %H:%M}"
+            out.write(f"指纹：{finding.fingerprint}  首次发现：{first}  最近发现：{last}\n")
+            for event in finding_events(session, finding.id):
+                reason = event.data.get("reason") if isinstance(event.data, dict) else None
+                out.write(f"  {event.at:%Y-%m-%d %H:%M}  {event.kind}  {event.actor}{'  ' + reason if reason else ''}\n")
+            return EXIT_OK
+        if command == "ack":
+            finding = acknowledge(session, args.finding, actor=args.by, reason=args.reason, at=now)
+        elif command == "mute":
+            tz = ZoneInfo(app.config.timezone)
+            until = datetime.combine(args.until, time(23, 59), tzinfo=tz)
+            finding = mute(session, args.finding, actor=args.by, reason=args.reason, until=until, at=now)
+        else:
+            finding = unmute(session, args.finding, actor=args.by, reason=args.reason, at=now)
+        out.write(_line(finding) + "\n")
+        return EXIT_OK
+
+
+def _as_dict(finding: FindingView) -> dict[str, object]:
+    return {
+        "id": finding.id,
+        "fingerprint": finding.fingerprint,
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "body": finding.body_id,
+        "year": finding.year,
+        "state": finding.state,
+        "message": finding.message,
+        "locator": finding.locator,
+        "first_seen": finding.first_seen.isoformat(),
+        "last_seen": finding.last_seen.isoformat(),
+    }

@@ -1,0 +1,325 @@
+"""Processing: fetched document versions → checked reports → findings reconciled, events and notifications.
+
+Every step is a stored hand-off: a version is ``fetched`` until one transaction records its report, the
+findings of its body and year, their events and outbox rows, and marks it ``checked``. Re-running changes
+nothing: same fingerprints, no new events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, cast
+
+from documents import ExtractionError, extract
+from monitor.clock import Clock
+from monitor.config import Body, Config
+from monitor.store import Store
+from monitor.store.findings import FindingInput, Reconciled, reconcile
+from monitor.store.outbox import OutboxDraft
+from monitor.store.registry import (
+    PendingVersion,
+    checked_versions,
+    current_versions,
+    earlier_checked_version,
+    mark_unreadable,
+    pending_versions,
+    previous_report_sha,
+    save_report,
+    set_document_body,
+    sync_registry,
+)
+from rules import Context, NotAReportError, parse_report, run_rules
+from rules.labels import norm
+from rules.report import AnnualReport
+from rules.rule import BodyType
+from rules.runner import fingerprint
+
+log = logging.getLogger("nianbao.processing")
+
+Policy = Callable[[Reconciled], list[OutboxDraft]]
+
+
+@dataclass
+class ProcessStats:
+    """What one processing pass did."""
+
+    checked: int = 0
+    unreadable: int = 0
+    opened: int = 0
+    resolved: int = 0
+    reopened: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def deadline_for(config: Config, body: Body, year: int) -> tuple[date, bool]:
+    """The body's deadline for a report on ``year`` and whether it is statutory (departments, county)."""
+    month, day = (int(x) for x in config.deadline_of(body).split("-"))
+    return date(year + 1, month, day), body.type in ("department", "county")
+
+
+def sync(store: Store, config: Config) -> None:
+    """Bring the registry tables in step with the configuration."""
+    with store.db.transaction() as session:
+        sync_registry(
+            session,
+            [{"id": p.id, "name": p.name, "config": {"start_urls": list(p.start_urls)}} for p in config.portals],
+            [
+                {
+                    "id": b.id,
+                    "name": b.name,
+                    "type": b.type,
+                    "portal": b.portal,
+                    "aliases": b.aliases,
+                    "column": b.column,
+                    "deadline": b.deadline,
+                }
+                for b in config.bodies
+            ],
+        )
+
+
+def match_body(config: Config, name: str | None) -> Body | None:
+    """The registered body a report names (by official name or alias), longest match first."""
+    if not name:
+        return None
+    folded = norm(name)
+    candidates = []
+    for body in config.bodies:
+        for alias in (body.name, *body.aliases):
+            alias_folded = norm(alias)
+            if alias_folded and (alias_folded in folded or folded in alias_folded):
+                candidates.append((len(alias_folded), body))
+    return max(candidates, key=lambda c: c[0])[1] if candidates else None
+
+
+@dataclass
+class _Parsed:
+    version: PendingVersion
+    report: AnnualReport
+
+
+class Processor:
+    """Checks pending versions and reconciles findings; ``policy`` turns changes into outbox drafts."""
+
+    def __init__(self, store: Store, config: Config, clock: Clock, policy: Policy | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.policy = policy
+        self.bodies = {b.id: b for b in config.bodies}
+
+    def _parse(self, version: PendingVersion) -> AnnualReport:
+        data = self.store.blobs.get(version.sha256)
+        return parse_report(extract(data, content_type=version.content_type))
+
+    def _previous(self, body_id: str, year: int) -> AnnualReport | None:
+        with self.store.db.transaction() as session:
+            sha = previous_report_sha(session, body_id, year - 1)
+        if sha is None:
+            return None
+        try:
+            return parse_report(extract(self.store.blobs.get(sha)))
+        except (ExtractionError, NotAReportError, FileNotFoundError):
+            return None
+
+    def run(self, limit: int = 100) -> ProcessStats:
+        """Check up to ``limit`` pending versions."""
+        stats = ProcessStats()
+        with self.store.db.transaction() as session:
+            pending = pending_versions(session, limit)
+        for version in pending:
+            try:
+                self._one(version, stats)
+            except Exception as exc:  # one bad document must not stop the others; it stays pending
+                log.exception("processing version %s (%s) failed", version.version_id, version.url)
+                stats.errors.append(f"{version.url}: {type(exc).__name__}: {exc}")
+        return stats
+
+    def recheck_all(self) -> ProcessStats:
+        """Check every current checked version again (after a rules upgrade); changes only what changed."""
+        stats = ProcessStats()
+        with self.store.db.transaction() as session:
+            versions = checked_versions(session)
+        done: set[tuple[str | None, int | None, int | None]] = set()
+        for version in versions:
+            key = (version.body_id, version.year, None if version.body_id else version.document_id)
+            if key in done:
+                continue
+            done.add(key)
+            self._one(version, stats)
+        return stats
+
+    def _one(self, version: PendingVersion, stats: ProcessStats) -> None:
+        now = self.clock.now()
+        try:
+            report = self._parse(version)
+        except (ExtractionError, NotAReportError) as exc:
+            with self.store.db.transaction() as session:
+                mark_unreadable(session, version.version_id, exc.reason, now)
+            stats.unreadable += 1
+            return
+        body = self.bodies.get(version.body_id or "") or match_body(self.config, report.body)
+        year = report.year or version.year
+        if body is None or year is None:
+            self._reconcile([_Parsed(version, report)], None, year, now, stats)
+            return
+        with self.store.db.transaction() as session:
+            set_document_body(session, version.document_id, body.id, year)
+            others = [v for v in current_versions(session, body.id, year) if v.version_id != version.version_id]
+        parsed = [_Parsed(version, report)]
+        for other in others:
+            try:
+                parsed.append(_Parsed(other, self._parse(other)))
+            except (ExtractionError, NotAReportError, FileNotFoundError):
+                continue
+        self._reconcile(parsed, body, year, now, stats)
+
+    def _findings(self, item: _Parsed, body: Body | None, year: int | None, previous: AnnualReport | None) -> list[FindingInput]:
+        context = Context(year=year, excerpt=False, previous=previous)
+        entity = body.id if body else item.report.body
+        if body is not None and year is not None:
+            deadline, _statutory = deadline_for(self.config, body, year)
+            published = item.version.published_on
+            body_type = cast("BodyType", body.type)
+            context = Context(year=year, body_type=body_type, published_on=published, previous=previous, deadline=deadline)
+        result = run_rules(item.report, context)
+        found = [
+            FindingInput(
+                fingerprint(f.outcome, entity, year),
+                f.outcome.rule.id,
+                f.outcome.effective_severity,
+                f.outcome.message,
+                f.outcome.locator.as_dict(),
+                dict(f.outcome.evidence),
+            )
+            for f in result.findings
+        ]
+        if body is not None and year is not None and not item.version.in_column:
+            found.append(
+                FindingInput(
+                    _key("D605", body.id, year, item.version.url),
+                    "D605",
+                    "info",
+                    f"{year}年度报告发布在该单位配置的年报栏目之外（{item.version.url}）。",
+                    {"section": None, "table": None, "row": "发布位置", "column": None, "source": item.version.url},
+                    {"url": item.version.url},
+                )
+            )
+        return found
+
+    def _reconcile(self, parsed: list[_Parsed], body: Body | None, year: int | None, now: datetime, stats: ProcessStats) -> None:
+        previous = self._previous(body.id, year) if body is not None and year is not None else None
+        found: list[FindingInput] = []
+        for item in parsed:
+            found.extend(self._findings(item, body, year, previous))
+        main = parsed[0]
+        with self.store.db.transaction() as session:
+            d603 = self._changed_after_deadline(session, main.version, body, year)
+            report_id = save_report(
+                session,
+                main.version.version_id,
+                main.version.document_id,
+                {
+                    "body_id": body.id if body else None,
+                    "year": year,
+                    "title": main.report.title,
+                    "template": main.report.template,
+                    "format": main.report.document.format,
+                    "summary": _summary(main.report),
+                },
+                now,
+            )
+            for other in parsed[1:]:
+                save_report(
+                    session,
+                    other.version.version_id,
+                    other.version.document_id,
+                    {
+                        "body_id": body.id if body else None,
+                        "year": year,
+                        "title": other.report.title,
+                        "template": other.report.template,
+                        "format": other.report.document.format,
+                        "summary": _summary(other.report),
+                    },
+                    now,
+                )
+            result = reconcile(
+                session,
+                found,
+                body_id=body.id if body else None,
+                year=year,
+                document_id=main.version.document_id,
+                report_id=report_id,
+                at=now,
+                policy=self.policy,
+            )
+            if d603 is not None:
+                reconcile(
+                    session,
+                    [d603],
+                    body_id=body.id if body else None,
+                    year=year,
+                    document_id=main.version.document_id,
+                    report_id=report_id,
+                    at=now,
+                    policy=self.policy,
+                    scope_rules=["D603"],
+                )
+            if body is not None and year is not None:
+                # The report is here: a "missing report" finding of this body and year resolves.
+                reconcile(
+                    session,
+                    [],
+                    body_id=body.id,
+                    year=year,
+                    document_id=None,
+                    report_id=report_id,
+                    at=now,
+                    policy=self.policy,
+                    scope_rules=["D601"],
+                )
+        stats.checked += len(parsed)
+        stats.opened += len(result.opened)
+        stats.resolved += len(result.resolved)
+        stats.reopened += len(result.reopened)
+
+    def _changed_after_deadline(
+        self, session: Any, version: PendingVersion, body: Body | None, year: int | None
+    ) -> FindingInput | None:
+        if body is None or year is None:
+            return None
+        earlier = earlier_checked_version(session, version.document_id, version.version_id)
+        if earlier is None:
+            return None
+        deadline, _statutory = deadline_for(self.config, body, year)
+        changed_on = version.fetched_at.astimezone(self.clock.now().tzinfo).date()
+        if changed_on <= deadline:
+            return None
+        return FindingInput(
+            _key("D603", body.id, year, version.sha256),
+            "D603",
+            "warning",
+            f"{year}年度报告在公开期限（{deadline.isoformat()}）之后被修改（{changed_on.isoformat()} 发现新内容），"
+            f"修改后的报告应重新发布并说明更正情况。",
+            {"section": None, "table": None, "row": "报告内容", "column": None, "source": version.url},
+            {"previous_sha256": earlier.sha256, "sha256": version.sha256, "changed_on": changed_on.isoformat()},
+        )
+
+
+def _key(*parts: object) -> str:
+    """Fingerprint of a monitor-made finding, in the same form as the rules' fingerprints."""
+    return hashlib.sha256("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _summary(report: AnnualReport) -> dict[str, Any]:
+    return {
+        "body": report.body,
+        "sections": sorted(report.sections),
+        "tables": sorted(report.tables),
+        "published_on": report.published_on.isoformat() if report.published_on else None,
+    }

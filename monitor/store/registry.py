@@ -1,0 +1,218 @@
+"""Portals and bodies in the database, kept in step with the configuration; the reads the monitor needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.store.models import Body, CrawlRun, Document, DocumentVersion, Event, Portal, Report
+
+
+def sync_registry(session: Session, portals: list[dict[str, Any]], bodies: list[dict[str, Any]]) -> None:
+    """Upsert portals and bodies from the configuration; bodies no longer configured become inactive."""
+    for item in portals:
+        portal = session.get(Portal, item["id"]) or Portal(id=item["id"])
+        portal.name, portal.config = item["name"], item.get("config", {})
+        session.merge(portal)
+    session.flush()
+    configured = set()
+    for item in bodies:
+        configured.add(item["id"])
+        body = session.get(Body, item["id"]) or Body(id=item["id"])
+        body.name, body.type, body.portal_id = item["name"], item["type"], item.get("portal")
+        body.aliases, body.column_url, body.deadline, body.active = (
+            list(item.get("aliases", ())),
+            item.get("column"),
+            item.get("deadline"),
+            True,
+        )
+        session.merge(body)
+    for body in session.scalars(select(Body).where(Body.id.not_in(configured) if configured else Body.id.is_not(None))):
+        body.active = False
+
+
+@dataclass(frozen=True)
+class PendingVersion:
+    """A fetched document version waiting to be checked."""
+
+    version_id: int
+    document_id: int
+    sha256: str
+    url: str
+    body_id: str | None
+    year: int | None
+    title: str | None
+    published_on: date | None
+    in_column: bool
+    fetched_at: datetime
+    content_type: str | None
+
+
+def _pending(version: DocumentVersion, document: Document) -> PendingVersion:
+    return PendingVersion(
+        version.id,
+        document.id,
+        version.sha256,
+        document.url,
+        document.body_id,
+        document.year,
+        document.title,
+        document.published_on,
+        document.in_column,
+        version.fetched_at,
+        version.content_type,
+    )
+
+
+def pending_versions(session: Session, limit: int = 100) -> list[PendingVersion]:
+    """Current versions not yet checked, oldest first; superseded ones are marked so and skipped."""
+    rows = session.execute(
+        select(DocumentVersion, Document)
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(DocumentVersion.state == "fetched")
+        .order_by(DocumentVersion.id)
+        .limit(limit)
+    ).all()
+    out = []
+    for version, document in rows:
+        if document.current_version_id != version.id:
+            version.state = "superseded"
+            continue
+        out.append(_pending(version, document))
+    return out
+
+
+def current_versions(session: Session, body_id: str, year: int) -> list[PendingVersion]:
+    """The current, readable versions of every document of a body and year (checked or about to be)."""
+    rows = session.execute(
+        select(DocumentVersion, Document)
+        .join(Document, Document.current_version_id == DocumentVersion.id)
+        .where(Document.status == "active", DocumentVersion.state.in_(("fetched", "checked")))
+    ).all()
+    out = []
+    for version, document in rows:
+        report = session.scalar(select(Report).where(Report.version_id == version.id))
+        owner = (report.body_id, report.year) if report else (document.body_id, document.year)
+        if owner == (body_id, year):
+            out.append(_pending(version, document))
+    return out
+
+
+def checked_versions(session: Session) -> list[PendingVersion]:
+    """Every current checked version (for a full re-check)."""
+    rows = session.execute(
+        select(DocumentVersion, Document)
+        .join(Document, Document.current_version_id == DocumentVersion.id)
+        .where(DocumentVersion.state == "checked")
+        .order_by(DocumentVersion.id)
+    ).all()
+    return [_pending(v, d) for v, d in rows]
+
+
+def earlier_checked_version(session: Session, document_id: int, version_id: int) -> DocumentVersion | None:
+    """The last version of the document checked before this one (for D603: a change after publication)."""
+    return session.scalar(
+        select(DocumentVersion)
+        .where(
+            DocumentVersion.document_id == document_id,
+            DocumentVersion.id < version_id,
+            DocumentVersion.state.in_(("checked", "superseded")),
+        )
+        .order_by(DocumentVersion.id.desc())
+        .limit(1)
+    )
+
+
+def previous_report_sha(session: Session, body_id: str, year: int) -> str | None:
+    """The blob hash of the latest checked report of a body for a year (the H rules' previous year)."""
+    row = session.execute(
+        select(DocumentVersion.sha256)
+        .join(Report, Report.version_id == DocumentVersion.id)
+        .where(Report.body_id == body_id, Report.year == year)
+        .order_by(Report.checked_at.desc(), Report.id.desc())
+        .limit(1)
+    ).first()
+    return row[0] if row else None
+
+
+def save_report(session: Session, version_id: int, document_id: int, fields: dict[str, Any], at: datetime) -> int:
+    """Record (or refresh) the report parsed from a version and mark the version checked; returns the report id."""
+    report = session.scalar(select(Report).where(Report.version_id == version_id))
+    if report is None:
+        report = Report(version_id=version_id, document_id=document_id, checked_at=at, **fields)
+        session.add(report)
+    else:
+        for key, value in fields.items():
+            setattr(report, key, value)
+    version = session.get(DocumentVersion, version_id)
+    if version is not None:
+        version.state, version.error = "checked", None
+    session.flush()
+    return report.id
+
+
+def mark_unreadable(session: Session, version_id: int, reason: str, at: datetime) -> bool:
+    """A version that could not be read as a report: state failed with the reason, an event. False if already so."""
+    version = session.get(DocumentVersion, version_id)
+    if version is None or (version.state == "failed" and version.error == reason):
+        return False
+    version.state, version.error = "failed", reason
+    document = session.get(Document, version.document_id)
+    session.add(
+        Event(
+            at=at,
+            kind="document.unreadable",
+            body_id=document.body_id if document else None,
+            document_id=version.document_id,
+            data={"reason": reason, "url": document.url if document else None},
+        )
+    )
+    return True
+
+
+def set_document_body(session: Session, document_id: int, body_id: str | None, year: int | None) -> None:
+    """Attribute a document to a body and year found by the check (when the crawler could not tell)."""
+    document = session.get(Document, document_id)
+    if document is not None:
+        if document.body_id is None and body_id is not None:
+            document.body_id = body_id
+        if document.year is None and year is not None:
+            document.year = year
+
+
+def has_report(session: Session, body_id: str, year: int) -> bool:
+    """True when a report (or a document attributed) for the body and year has been found."""
+    if session.scalar(select(Report.id).where(Report.body_id == body_id, Report.year == year).limit(1)) is not None:
+        return True
+    found = select(Document.id).where(Document.body_id == body_id, Document.year == year, Document.status == "active").limit(1)
+    return session.scalar(found) is not None
+
+
+def portal_healthy(session: Session, portal_id: str | None) -> bool:
+    """True when the portal's latest finished crawl succeeded (a failing portal must not look like silence)."""
+    if portal_id is None:
+        return True
+    run = session.scalar(
+        select(CrawlRun)
+        .where(CrawlRun.portal_id == portal_id, CrawlRun.status != "running")
+        .order_by(CrawlRun.id.desc())
+        .limit(1)
+    )
+    return run is not None and run.status == "finished"
+
+
+def record_event(session: Session, at: datetime, kind: str, *, body_id: str | None = None, **data: Any) -> None:
+    """Append an event to the audit trail."""
+    session.add(Event(at=at, kind=kind, body_id=body_id, data=data))
+
+
+def event_exists(session: Session, kind: str, key: str) -> bool:
+    """True when an event of this kind carrying ``data.key == key`` is recorded (idempotent sweeps)."""
+    for data in session.scalars(select(Event.data).where(Event.kind == kind)):
+        if isinstance(data, dict) and data.get("key") == key:
+            return True
+    return False
