@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,4 +53,4 @@ def config() -> Config:
 
 @pytest.fixture
 def clock() -> FixedClock:
-    return FixedClock(datetime(2026, 1, 20, 2, 0, tzinfo=timezone.utc))
+    return FixedClock(datetime(2026, 1, 20, 2, 0, tzinfo=UTC))

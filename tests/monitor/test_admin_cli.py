@@ -87,7 +87,7 @@ def test_config_file_missing_or_not_yaml(tmp_path: Path) -> None:
     bad.write_text("county: [unclosed\n", encoding="utf-8")
     status, _out, err = cli("config", "check", "-c", str(bad))
     assert status == 2 and "is not valid YAML" in err
-    with pytest.raises(ConfigError, match="county.name: missing"):
+    with pytest.raises(ConfigError, match=r"county\.name: missing"):
         parse_config({"county": {}})
 
 

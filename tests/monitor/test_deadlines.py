@@ -3,7 +3,7 @@ Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from tests.conftest import seed_text
 
 def at(day: str) -> FixedClock:
     # 09:00 in Shanghai
-    return FixedClock(datetime.fromisoformat(day + "T01:00:00").replace(tzinfo=timezone.utc))
+    return FixedClock(datetime.fromisoformat(day + "T01:00:00").replace(tzinfo=UTC))
 
 
 def missing(store: Store) -> set[str]:
