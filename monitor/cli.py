@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="用内置的示例报告演示检查")
 
+    sub.add_parser("serve", help="启动后台监测服务（按计划抓取、检查、通知）", parents=[_config_option()])
+    sub.add_parser("run-once", help="立即执行一轮抓取、检查和通知", parents=[_config_option()])
+
     config = sub.add_parser("config", help="配置文件")
     config_sub = config.add_subparsers(dest="config_command", required=True, parser_class=_Parser)
     config_sub.add_parser("check", help="检查配置文件是否正确", parents=[_config_option()])
@@ -195,6 +198,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return EXIT_OK
     if args.command == "demo":
         return run_demo(out, err)
+    if args.command in ("serve", "run-once"):
+        from monitor import service
+        from monitor.config import ConfigError
+
+        try:
+            return service.serve(args.config, out) if args.command == "serve" else service.run_once(args.config, out)
+        except ConfigError as exc:
+            err.write(f"nianbao: 配置错误：{exc}\n")
+            return EXIT_INPUT
     if args.command in ("config", "db", "findings"):
         from monitor import admin
 

@@ -1,0 +1,113 @@
+"""The service's jobs: module-level functions (APScheduler persists them by reference) doing one unit each.
+
+Each job opens the monitor from the configuration file, does its work in stored hand-offs, and returns. A
+job killed half-way loses nothing: the next run picks up what is still pending.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from monitor.app import App
+
+log = logging.getLogger("nianbao.jobs")
+
+#: Set when the service is asked to stop: long jobs stop between units of work.
+STOP = threading.Event()
+
+_apps: dict[str, App] = {}
+_lock = threading.Lock()
+
+
+def app_for(config_file: str) -> App:
+    """The service's App for a configuration file (opened once per process)."""
+    with _lock:
+        if config_file not in _apps:
+            _apps[config_file] = App.load(config_file)
+        return _apps[config_file]
+
+
+def close_apps() -> None:
+    """Close every App this process opened."""
+    with _lock:
+        for app in _apps.values():
+            app.close()
+        _apps.clear()
+
+
+def poll_portal(config_file: str, portal_id: str) -> dict[str, Any]:
+    """Crawl one portal in a child process with its time limit, then check what it fetched."""
+    app = app_for(config_file)
+    try:
+        from crawler.run import crawl_portal
+    except ImportError:
+        log.warning("crawler not installed: portal %s not polled", portal_id)
+        return {}
+    portal = app.config.portal(portal_id)
+    summary = crawl_portal(app.config_file, portal_id, app.store.db.url, str(app.store.blobs.root), time_limit=portal.time_limit)
+    log.info("crawl %s: %s", portal_id, summary)
+    if not STOP.is_set():
+        process_pending(config_file)
+    return summary if isinstance(summary, dict) else getattr(summary, "__dict__", {})
+
+
+def process_pending(config_file: str) -> None:
+    """Check fetched document versions, a batch at a time, until none is pending or the service stops."""
+    app = app_for(config_file)
+    while not STOP.is_set():
+        stats = app.process(limit=20)
+        if stats.checked or stats.unreadable:
+            log.info(
+                "checked %d, unreadable %d, opened %d, resolved %d", stats.checked, stats.unreadable, stats.opened, stats.resolved
+            )
+        if stats.checked + stats.unreadable == 0:
+            return
+
+
+def deadline_sweep(config_file: str) -> None:
+    """Reminders and missing reports; expired mutes reopen; repeats and escalations are queued."""
+    app = app_for(config_file)
+    stats = app.sweep()
+    log.info(
+        "deadline sweep: %d reminders, %d missing, %d skipped (portal failing)",
+        len(stats.reminders),
+        len(stats.missing),
+        len(stats.skipped),
+    )
+    try:
+        from notifications.policy import periodic_drafts
+    except ImportError:
+        return
+    from monitor.store.findings import expire_mutes
+    from monitor.store.outbox import add_drafts
+
+    now = app.clock.now()
+    with app.store.db.transaction() as session:
+        expire_mutes(session, now)
+        add_drafts(session, periodic_drafts(session, app.config, now), now)
+
+
+def dispatch(config_file: str) -> None:
+    """Send what is due in the outbox."""
+    app = app_for(config_file)
+    try:
+        from notifications.dispatch import dispatch_once
+    except ImportError:
+        return
+    stats = dispatch_once(app.store.db, app.config, app.clock.now())
+    log.debug("dispatch: %s", stats)
+
+
+def weekly_digest(config_file: str) -> None:
+    """Build, save and queue the county office's digest of the last complete week."""
+    app = app_for(config_file)
+    try:
+        from notifications.digest import build_digest, queue_digest, save_digest
+    except ImportError:
+        return
+    now = app.clock.now()
+    digest = build_digest(app.store.db, app.config, None, now)
+    save_digest(digest, app.config)
+    queue_digest(app.store.db, digest, now)
