@@ -7,11 +7,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from monitor.clock import Clock, clock_from_env
+from monitor.clock import Clock, clock_from_env, local_date
 from monitor.config import Config, load_config
 from monitor.deadline_sweep import SweepStats, sweep
 from monitor.processing import Policy, Processor, ProcessStats, sync
 from monitor.store import Store
+from monitor.store.status import BodyStatus, body_statuses
 
 log = logging.getLogger("nianbao")
 
@@ -58,6 +59,14 @@ class App:
     def sweep(self) -> SweepStats:
         """Run the deadline sweep."""
         return sweep(self.store, self.config, self.clock, policy=self.policy)
+
+    def statuses(self, year: int | None = None) -> list[BodyStatus]:
+        """Every body's standing for ``year`` (default: the year whose reports are due now)."""
+        today = local_date(self.clock.now(), self.config.timezone)
+        year = year or today.year - 1
+        deadlines = {b.id: deadline_for(self.config, b, year)[0] for b in self.config.bodies}
+        with self.store.db.transaction() as session:
+            return body_statuses(session, deadlines, year, today)
 
     def close(self) -> None:
         """Release the store."""

@@ -93,3 +93,33 @@ def test_failing_portal_is_a_crawl_problem_not_a_missing_report(store: Store, co
     store.crawl.finish_run(run, clock.now(), CrawlStats(), failed=True, reason="年报栏目返回 404")
     stats = sweep(store, with_portal, clock)
     assert stats.missing == [] and sorted(stats.skipped) == ["ciying", "jiaohu", "shenji", "xianfu"]
+
+
+def test_body_status_table(store: Store, config: Config) -> None:
+    from monitor.clock import local_date
+    from monitor.processing import deadline_for
+    from monitor.store.status import body_statuses
+
+    sync(store, config)
+    clock = at("2026-04-02")
+    for body, published in (("jiaohu", date(2026, 2, 12)), ("ciying", date(2026, 1, 20))):
+        store.crawl.record(
+            FetchedDocument(
+                url=f"http://127.0.0.1/{body}/2025.html",
+                data=seed_text("003" if body == "jiaohu" else "000").encode(),
+                fetched_at=clock.now(),
+                body_id=body,
+                year=2025,
+                published_on=published,
+                published_from="PubDate",
+            )
+        )
+    Processor(store, config, clock).run()
+    today = local_date(clock.now(), config.timezone)
+    deadlines = {b.id: deadline_for(config, b, 2025)[0] for b in config.bodies}
+    with store.db.transaction() as session:
+        table = {s.body_id: s for s in body_statuses(session, deadlines, 2025, today)}
+    assert table["jiaohu"].status == "late" and table["jiaohu"].errors == 1 and table["jiaohu"].warnings == 2
+    assert table["ciying"].status == "on_time" and table["ciying"].errors == 1
+    assert table["shenji"].status == "missing" and table["xianfu"].status == "missing"
+    assert table["jiaohu"].status_zh == "逾期公开"
