@@ -10,7 +10,7 @@ from pathlib import Path
 from monitor.clock import Clock, clock_from_env, local_date
 from monitor.config import Config, load_config
 from monitor.deadline_sweep import SweepStats, sweep
-from monitor.processing import Policy, Processor, ProcessStats, sync
+from monitor.processing import Policy, Processor, ProcessStats, deadline_for, sync
 from monitor.store import Store
 from monitor.store.status import BodyStatus, body_statuses
 

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
@@ -40,7 +40,7 @@ def open_store(tmp_path: Path) -> Store:
 
 
 def add_documents(store: Store, count: int) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     seeds = ["000", "001", "002", "003", "004"]
     for index in range(count):
         text = seed_text(seeds[index % 5]).replace("2025", "2025", 1)
