@@ -6,9 +6,11 @@ set -euo pipefail
 PACKAGES=(
   libreoffice-writer-nogui   # DOC and WPS → DOCX, and DOCX → PDF in the test fixtures
   fonts-noto-cjk             # Chinese glyphs for rendered PDFs, scans and screenshots
-  chromium                   # headless browser: the digest layout test renders the HTML digest to a PNG
+  chromium                   # headless browser: the digest layout test and the dashboard browser tests
   chromium-driver            # its WebDriver (Debian ships it separately); Playwright drives /usr/bin/chromium
   postgresql                 # the production database; the store tests start a private server on 127.0.0.1
+  systemd                    # systemd-analyze: the deploy test verifies deploy/nianbao.service
+  docker-compose             # `docker-compose config`: the deploy test validates deploy/compose.yaml (no engine needed)
 )
 
 missing=()

@@ -13,6 +13,7 @@ from monitor.deadline_sweep import SweepStats, sweep
 from monitor.processing import Policy, Processor, ProcessStats, deadline_for, sync
 from monitor.store import Store
 from monitor.store.status import BodyStatus, body_statuses
+from notifications.policy import check_policy, deadline_drafts
 
 log = logging.getLogger("nianbao")
 
@@ -48,7 +49,7 @@ class App:
         if upgrade:
             store.db.upgrade()
         app = cls(config, store, clock or clock_from_env(os.environ.get("NIANBAO_NOW")), file)
-        app.policy = _notification_policy(config)
+        app.policy = check_policy(config)
         sync(store, config)
         return app
 
@@ -58,7 +59,7 @@ class App:
 
     def sweep(self) -> SweepStats:
         """Run the deadline sweep."""
-        return sweep(self.store, self.config, self.clock, policy=self.policy)
+        return sweep(self.store, self.config, self.clock, policy=self.policy, reminder_policy=deadline_drafts)
 
     def statuses(self, year: int | None = None) -> list[BodyStatus]:
         """Every body's standing for ``year`` (default: the year whose reports are due now)."""
@@ -71,11 +72,3 @@ class App:
     def close(self) -> None:
         """Release the store."""
         self.store.close()
-
-
-def _notification_policy(config: Config) -> Policy | None:
-    try:
-        from notifications.policy import check_policy
-    except ImportError:  # notifications not installed in this build
-        return None
-    return check_policy(config)

@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="启动后台监测服务（按计划抓取、检查、通知）", parents=[_config_option()])
     sub.add_parser("run-once", help="立即执行一轮抓取、检查和通知", parents=[_config_option()])
 
+    digest = sub.add_parser("digest", help="生成每周汇总（可发送给县政府办公室）", parents=[_config_option()])
+    digest.add_argument("--week", help="ISO 周，如 2026-W05（默认为上一个完整的周）")
+    digest.add_argument("--send", action="store_true", help="生成后立即发送")
+
     config = sub.add_parser("config", help="配置文件")
     config_sub = config.add_subparsers(dest="config_command", required=True, parser_class=_Parser)
     config_sub.add_parser("check", help="检查配置文件是否正确", parents=[_config_option()])
@@ -207,6 +211,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         except ConfigError as exc:
             err.write(f"nianbao: 配置错误：{exc}\n")
             return EXIT_INPUT
+    if args.command == "digest":
+        from notifications.cli import run_digest
+
+        return run_digest(args.config, args.week, args.send, out, err)
     if args.command in ("config", "db", "findings"):
         from monitor import admin
 

@@ -11,6 +11,11 @@ import threading
 from typing import Any
 
 from monitor.app import App
+from monitor.store.findings import expire_mutes
+from monitor.store.outbox import add_drafts
+from notifications.digest import build_digest, queue_digest, save_digest
+from notifications.dispatch import dispatch_once
+from notifications.policy import periodic_drafts
 
 log = logging.getLogger("nianbao.jobs")
 
@@ -40,11 +45,8 @@ def close_apps() -> None:
 def poll_portal(config_file: str, portal_id: str) -> dict[str, Any]:
     """Crawl one portal in a child process with its time limit, then check what it fetched."""
     app = app_for(config_file)
-    try:
-        from crawler.run import crawl_portal
-    except ImportError:
-        log.warning("crawler not installed: portal %s not polled", portal_id)
-        return {}
+    from crawler.run import crawl_portal  # Scrapy loads only in the job that crawls (in a child process)
+
     portal = app.config.portal(portal_id)
     summary = crawl_portal(app.config_file, portal_id, app.store.db.url, str(app.store.blobs.root), time_limit=portal.time_limit)
     log.info("crawl %s: %s", portal_id, summary)
@@ -76,13 +78,6 @@ def deadline_sweep(config_file: str) -> None:
         len(stats.missing),
         len(stats.skipped),
     )
-    try:
-        from notifications.policy import periodic_drafts
-    except ImportError:
-        return
-    from monitor.store.findings import expire_mutes
-    from monitor.store.outbox import add_drafts
-
     now = app.clock.now()
     with app.store.db.transaction() as session:
         expire_mutes(session, now)
@@ -92,10 +87,6 @@ def deadline_sweep(config_file: str) -> None:
 def dispatch(config_file: str) -> None:
     """Send what is due in the outbox."""
     app = app_for(config_file)
-    try:
-        from notifications.dispatch import dispatch_once
-    except ImportError:
-        return
     stats = dispatch_once(app.store.db, app.config, app.clock.now())
     log.debug("dispatch: %s", stats)
 
@@ -103,10 +94,6 @@ def dispatch(config_file: str) -> None:
 def weekly_digest(config_file: str) -> None:
     """Build, save and queue the county office's digest of the last complete week."""
     app = app_for(config_file)
-    try:
-        from notifications.digest import build_digest, queue_digest, save_digest
-    except ImportError:
-        return
     now = app.clock.now()
     digest = build_digest(app.store.db, app.config, None, now)
     save_digest(digest, app.config)

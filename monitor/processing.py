@@ -18,8 +18,8 @@ from documents import ExtractionError, extract
 from monitor.clock import Clock
 from monitor.config import Body, Config
 from monitor.store import Store
-from monitor.store.findings import FindingInput, Reconciled, reconcile
-from monitor.store.outbox import OutboxDraft
+from monitor.store.findings import FindingInput, Reconciled, combine, reconcile
+from monitor.store.outbox import OutboxDraft, add_drafts
 from monitor.store.registry import (
     PendingVersion,
     checked_versions,
@@ -32,6 +32,7 @@ from monitor.store.registry import (
     set_document_body,
     sync_registry,
 )
+from monitor.store.review import ReviewInput, record_review_items
 from rules import Context, NotAReportError, parse_report, run_rules
 from rules.labels import norm
 from rules.report import AnnualReport
@@ -178,7 +179,9 @@ class Processor:
                 continue
         self._reconcile(parsed, body, year, now, stats)
 
-    def _findings(self, item: _Parsed, body: Body | None, year: int | None, previous: AnnualReport | None) -> list[FindingInput]:
+    def _findings(
+        self, item: _Parsed, body: Body | None, year: int | None, previous: AnnualReport | None
+    ) -> tuple[list[FindingInput], list[ReviewInput]]:
         context = Context(year=year, excerpt=False, previous=previous)
         entity = body.id if body else item.report.body
         if body is not None and year is not None:
@@ -187,6 +190,7 @@ class Processor:
             body_type = cast("BodyType", body.type)
             context = Context(year=year, body_type=body_type, published_on=published, previous=previous, deadline=deadline)
         result = run_rules(item.report, context)
+        review = [ReviewInput(fingerprint(o, entity, year), o.rule.id, o.message, o.locator.as_dict()) for o in result.uncertain]
         found = [
             FindingInput(
                 fingerprint(f.outcome, entity, year),
@@ -209,13 +213,16 @@ class Processor:
                     {"url": item.version.url},
                 )
             )
-        return found
+        return found, review
 
     def _reconcile(self, parsed: list[_Parsed], body: Body | None, year: int | None, now: datetime, stats: ProcessStats) -> None:
         previous = self._previous(body.id, year) if body is not None and year is not None else None
         found: list[FindingInput] = []
+        review: list[ReviewInput] = []
         for item in parsed:
-            found.extend(self._findings(item, body, year, previous))
+            item_found, item_review = self._findings(item, body, year, previous)
+            found.extend(item_found)
+            review.extend(item_review)
         main = parsed[0]
         with self.store.db.transaction() as session:
             d603 = self._changed_after_deadline(session, main.version, body, year)
@@ -248,41 +255,35 @@ class Processor:
                     },
                     now,
                 )
-            result = reconcile(
-                session,
-                found,
-                body_id=body.id if body else None,
-                year=year,
-                document_id=main.version.document_id,
-                report_id=report_id,
-                at=now,
-                policy=self.policy,
-            )
+            body_id = body.id if body else None
+            document_id = main.version.document_id
+            parts = [reconcile(session, found, body_id=body_id, year=year, document_id=document_id, report_id=report_id, at=now)]
             if d603 is not None:
-                reconcile(
-                    session,
-                    [d603],
-                    body_id=body.id if body else None,
-                    year=year,
-                    document_id=main.version.document_id,
-                    report_id=report_id,
-                    at=now,
-                    policy=self.policy,
-                    scope_rules=["D603"],
-                )
+                parts.append(
+                    reconcile(
+                        session, [d603], body_id=body_id, year=year, document_id=document_id, report_id=report_id, at=now,
+                        scope_rules=["D603"],
+                    )
+                )  # fmt: skip
             if body is not None and year is not None:
                 # The report is here: a "missing report" finding of this body and year resolves.
-                reconcile(
-                    session,
-                    [],
-                    body_id=body.id,
-                    year=year,
-                    document_id=None,
-                    report_id=report_id,
-                    at=now,
-                    policy=self.policy,
-                    scope_rules=["D601"],
+                parts.append(
+                    reconcile(
+                        session,
+                        [],
+                        body_id=body_id,
+                        year=year,
+                        document_id=None,
+                        report_id=report_id,
+                        at=now,
+                        scope_rules=["D601"],
+                    )
                 )
+            result = combine(parts)
+            if self.policy is not None:
+                # One message per body per check run, whatever the number of reconciliations.
+                add_drafts(session, self.policy(result), now)
+            record_review_items(session, review, body_id=body_id, year=year, document_id=document_id, report_id=report_id, at=now)
         stats.checked += len(parsed)
         stats.opened += len(result.opened)
         stats.resolved += len(result.resolved)

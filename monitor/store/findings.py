@@ -102,6 +102,22 @@ class Reconciled:
 Policy = Callable[[Reconciled], list[OutboxDraft]]
 
 
+def combine(results: Sequence[Reconciled]) -> Reconciled:
+    """Several reconciliations of one check run (main findings, D603, the D601 resolution) as one.
+
+    Call ``reconcile(..., policy=None)`` for each, then ``add_drafts(session, policy(combine(results)), at)``:
+    the body then gets one message for the run instead of one per call. Identity fields come from the first.
+    """
+    first = results[0]
+    merged = Reconciled(first.body_id, first.year, first.document_id, first.report_id, first.at)
+    for result in results:
+        merged.opened.extend(result.opened)
+        merged.reopened.extend(result.reopened)
+        merged.resolved.extend(result.resolved)
+        merged.still_open.extend(result.still_open)
+    return merged
+
+
 def _event(session: Session, at: datetime, kind: str, finding: Finding, actor: str = "system", **data: Any) -> None:
     session.add(
         Event(

@@ -78,6 +78,9 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | gone | rejected
     reject_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     current_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The crawler's: a fingerprint of the title and date the column listed it with; which evidence named the body.
+    list_entry: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    body_from: Mapped[str | None] = mapped_column(String(16), nullable=True)  # title | page | column
 
 
 class DocumentVersion(Base):

@@ -1,0 +1,288 @@
+"""The reads and small writes notifications need: report references for messages, unresolved findings for repeats
+and escalation, and what the weekly digest shows (changes in a week, publications, crawl health, deliveries).
+
+Every function works in the caller's transaction and returns detached values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from monitor.store.findings import FindingView, view
+from monitor.store.models import CrawlRun, Document, Event, Finding, Outbox, Report
+
+__all__ = [
+    "CHANGE_KINDS",
+    "DeliveryIssue",
+    "FindingChange",
+    "OpenFinding",
+    "PortalHealth",
+    "Publication",
+    "ReportRef",
+    "Session",  # re-exported: notifications annotate with it and never import sqlalchemy themselves
+    "crawl_health",
+    "delivery_issues",
+    "finding_changes",
+    "mark_notified",
+    "outbox_counts",
+    "publications",
+    "record_escalated",
+    "report_ref",
+    "unresolved_findings",
+]
+
+#: Finding events that the digest lists as changes of the week.
+CHANGE_KINDS = ("finding.opened", "finding.reopened", "finding.resolved")
+
+
+@dataclass(frozen=True)
+class ReportRef:
+    """What a message says about a report: its title, year and where it is published."""
+
+    report_id: int | None
+    document_id: int | None
+    title: str | None
+    year: int | None
+    url: str | None
+    published_on: date | None
+
+
+def report_ref(session: Session, report_id: int | None, document_id: int | None) -> ReportRef | None:
+    """The report (or, without one, the document) a notification is about; None when neither is known."""
+    report = session.get(Report, report_id) if report_id is not None else None
+    document_id = report.document_id if report is not None else document_id
+    document = session.get(Document, document_id) if document_id is not None else None
+    if report is None and document is None:
+        return None
+    return ReportRef(
+        report.id if report else None,
+        document.id if document else None,
+        (report.title if report else None) or (document.title if document else None),
+        (report.year if report else None) or (document.year if document else None),
+        document.url if document else None,
+        document.published_on if document else None,
+    )
+
+
+@dataclass(frozen=True)
+class OpenFinding:
+    """An unresolved finding with when it was (re)opened and last escalated to the county office."""
+
+    finding: FindingView
+    reopened: int
+    opened_at: datetime
+    escalated_at: datetime | None
+
+
+def _latest_event(session: Session, kind: str, ids: Sequence[int]) -> dict[int, datetime]:
+    """Per finding, when the latest event of ``kind`` happened (in Python: max() in SQL loses the UTC type)."""
+    out: dict[int, datetime] = {}
+    if ids:
+        for finding_id, at in session.execute(
+            select(Event.finding_id, Event.at).where(Event.kind == kind, Event.finding_id.in_(ids))
+        ):
+            if finding_id is not None and (finding_id not in out or at > out[finding_id]):
+                out[finding_id] = at
+    return out
+
+
+def unresolved_findings(
+    session: Session, *, severities: Sequence[str] | None = None, states: Sequence[str] = ("open", "acknowledged")
+) -> list[OpenFinding]:
+    """Findings in ``states`` (open or acknowledged by default: muted ones are silent), oldest first."""
+    query = select(Finding).where(Finding.state.in_(list(states))).order_by(Finding.first_seen, Finding.id)
+    if severities is not None:
+        query = query.where(Finding.severity.in_(list(severities)))
+    rows = list(session.scalars(query))
+    ids = [f.id for f in rows]
+    reopened_at = _latest_event(session, "finding.reopened", ids)
+    escalated_at = _latest_event(session, "finding.escalated", ids)
+    return [
+        OpenFinding(view(f), f.reopened, max(f.first_seen, reopened_at.get(f.id, f.first_seen)), escalated_at.get(f.id))
+        for f in rows
+    ]
+
+
+def record_escalated(session: Session, finding_ids: Iterable[int], at: datetime, *, days: int) -> None:
+    """Note on each finding's audit trail that it was escalated to the county office."""
+    for finding_id in finding_ids:
+        finding = session.get(Finding, finding_id)
+        if finding is not None:
+            session.add(
+                Event(
+                    at=at,
+                    kind="finding.escalated",
+                    body_id=finding.body_id,
+                    finding_id=finding.id,
+                    document_id=finding.document_id,
+                    data={"days": days},
+                )
+            )
+
+
+def mark_notified(session: Session, finding_ids: Iterable[int], at: datetime) -> None:
+    """Set ``last_notified_at``: the responsible office has been told about these findings (repeats count from here)."""
+    ids = list(finding_ids)
+    if ids:
+        session.execute(
+            update(Finding).where(Finding.id.in_(ids)).values(last_notified_at=at).execution_options(synchronize_session=False)
+        )
+
+
+@dataclass(frozen=True)
+class FindingChange:
+    """A finding opened, reopened or resolved at ``at``."""
+
+    at: datetime
+    kind: str
+    finding: FindingView
+
+
+def finding_changes(session: Session, start: datetime, end: datetime) -> list[FindingChange]:
+    """Finding events with ``start <= at < end``, oldest first."""
+    rows = session.execute(
+        select(Event, Finding)
+        .join(Finding, Finding.id == Event.finding_id)
+        .where(Event.kind.in_(CHANGE_KINDS), Event.at >= start, Event.at < end)
+        .order_by(Event.at, Event.id)
+    ).all()
+    return [FindingChange(event.at, event.kind.removeprefix("finding."), view(finding)) for event, finding in rows]
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A body's report for a year as found: the earliest publication date known and where."""
+
+    body_id: str
+    published_on: date | None
+    first_seen: datetime
+    url: str
+    title: str | None
+    documents: int
+
+
+def publications(session: Session, year: int, before: datetime) -> dict[str, Publication]:
+    """Per body, the active documents of ``year`` (by the crawler's or the check's attribution) seen before ``before``."""
+    attributed = select(Report.document_id).where(Report.year == year, Report.body_id.is_not(None))
+    rows = session.execute(
+        select(Document, Report.body_id, Report.year)
+        .outerjoin(Report, Report.document_id == Document.id)
+        .where(
+            Document.status == "active",
+            Document.first_seen < before,
+            or_(Document.year == year, Document.id.in_(attributed)),
+        )
+        .order_by(Document.first_seen, Document.id)
+    ).all()
+    by_body: dict[str, list[Document]] = {}
+    for document, report_body, report_year in rows:
+        if report_year is not None and report_year != year:
+            continue  # the check found it is another year's report
+        body_id = report_body or document.body_id
+        if body_id is None:
+            continue
+        documents = by_body.setdefault(body_id, [])
+        if all(d.id != document.id for d in documents):
+            documents.append(document)
+    out: dict[str, Publication] = {}
+    for body_id, documents in by_body.items():
+        dated = [d for d in documents if d.published_on is not None]
+        first = min(dated, key=lambda d: (d.published_on, d.id)) if dated else documents[0]
+        out[body_id] = Publication(body_id, first.published_on, first.first_seen, first.url, first.title, len(documents))
+    return out
+
+
+@dataclass(frozen=True)
+class PortalHealth:
+    """A portal's latest crawl and its last successful one."""
+
+    portal_id: str
+    last_started_at: datetime | None
+    last_status: str | None
+    last_reason: str | None
+    last_errors: int
+    last_success_at: datetime | None
+
+
+def crawl_health(session: Session, portal_ids: Sequence[str]) -> list[PortalHealth]:
+    """One line per portal, in the order given; a portal never crawled has no runs."""
+    out = []
+    for portal_id in portal_ids:
+        latest = session.scalar(
+            select(CrawlRun)
+            .where(CrawlRun.portal_id == portal_id)
+            .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+            .limit(1)
+        )
+        success = session.scalar(
+            select(CrawlRun.finished_at)
+            .where(CrawlRun.portal_id == portal_id, CrawlRun.status == "finished")
+            .order_by(CrawlRun.finished_at.desc())
+            .limit(1)
+        )
+        out.append(
+            PortalHealth(
+                portal_id,
+                latest.started_at if latest else None,
+                latest.status if latest else None,
+                latest.finish_reason if latest else None,
+                len(latest.errors or []) if latest else 0,
+                success,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class DeliveryIssue:
+    """A notification that was given up, or is still waiting after failed attempts."""
+
+    outbox_id: int
+    kind: str
+    route: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    gave_up_at: datetime | None
+    next_attempt_at: datetime | None
+
+
+def delivery_issues(session: Session, start: datetime, end: datetime) -> list[DeliveryIssue]:
+    """Rows given up in ``[start, end)`` and rows still unsent after at least one failed attempt."""
+    rows = session.scalars(
+        select(Outbox)
+        .where(
+            or_(
+                Outbox.gave_up_at.is_not(None) & (Outbox.gave_up_at >= start) & (Outbox.gave_up_at < end),
+                Outbox.sent_at.is_(None) & Outbox.gave_up_at.is_(None) & (Outbox.attempts > 0),
+            )
+        )
+        .order_by(Outbox.created_at, Outbox.id)
+    )
+    return [
+        DeliveryIssue(
+            r.id,
+            r.kind,
+            r.route,
+            r.attempts,
+            r.last_error,
+            r.created_at,
+            r.gave_up_at,
+            None if r.gave_up_at is not None else r.next_attempt_at,
+        )
+        for r in rows
+    ]
+
+
+def outbox_counts(session: Session) -> dict[str, Any]:
+    """How many rows are waiting, sent and given up (for the digest's footer and the CLI)."""
+    waiting = session.scalar(select(func.count()).where(Outbox.sent_at.is_(None), Outbox.gave_up_at.is_(None)))
+    sent = session.scalar(select(func.count()).where(Outbox.sent_at.is_not(None)))
+    gave_up = session.scalar(select(func.count()).where(Outbox.gave_up_at.is_not(None)))
+    return {"waiting": int(waiting or 0), "sent": int(sent or 0), "gave_up": int(gave_up or 0)}

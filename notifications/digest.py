@@ -1,0 +1,351 @@
+"""The weekly digest for the county office: where every body stands, what changed, what is stuck.
+
+:func:`build_digest` reads the store for one ISO week (``2026-W05``; by default the last complete week in the
+county's time zone); :func:`save_digest` writes ``<digests>/<week>.html`` and ``.txt``; :func:`queue_digest`
+puts one outbox row for the county office (key ``digest:<week>``: queuing a week twice sends it once).
+
+The report year a digest looks at is the year before the week's Sunday (reports on year N are due in N+1).
+A body's status is the dashboard's: 按时发布 / 逾期发布 by its publication date (or, without one, the day the
+report was first seen), 逾期未发布 when the deadline passed with nothing found, 未到期 before it. Its counts are
+its unresolved findings of that year; open findings of every year are listed further down, as of the moment
+the digest is built.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from monitor.config import Config
+from monitor.store import Database
+from monitor.store.findings import FindingView
+from monitor.store.notify_queries import (
+    crawl_health,
+    delivery_issues,
+    finding_changes,
+    outbox_counts,
+    publications,
+    unresolved_findings,
+)
+from monitor.store.outbox import OutboxDraft, add_drafts
+from monitor.store.review import open_review_items
+from notifications.render import dashboard_link, render_template, rule_title, where
+from notifications.routes import COUNTY, body_name, route_name
+from rules.deadlines import BODY_TYPE_ZH
+from rules.rule import SEVERITY_RANK, SEVERITY_ZH
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+#: The same words as the dashboard's overview (monitor/dashboard/status.py).
+STATUS_ZH = {"on_time": "按时发布", "late": "逾期发布", "missing": "逾期未发布", "pending": "未到期"}
+KIND_ZH = {
+    "findings": "问题通知",
+    "resolved": "整改通知",
+    "repeat": "再次提醒",
+    "escalation": "督办",
+    "reminder": "公开提醒",
+    "missing": "未公开通知",
+    "digest": "周报",
+}
+AGE_BUCKETS: tuple[tuple[str, int], ...] = (("7天以内", 7), ("8–30天", 30), ("31–90天", 90), ("90天以上", 10**6))
+
+
+class WeekError(ValueError):
+    """A week that is not written like 2026-W05 (message in Chinese, for the command line)."""
+
+
+def parse_week(week: str) -> date:
+    """The Monday of an ISO week written ``2026-W05``."""
+    match = _WEEK.match(week.strip())
+    if not match:
+        raise WeekError(f"周次格式应为 2026-W05，收到 {week!r}")
+    try:
+        return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        raise WeekError(f"{week} 不是有效的周次") from None
+
+
+def week_of(day: date) -> str:
+    """The ISO week label of a date."""
+    year, number, _ = day.isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def last_complete_week(now: datetime, timezone: str) -> str:
+    """The week before the one ``now`` falls in (county time): the default digest."""
+    return week_of(now.astimezone(ZoneInfo(timezone)).date() - timedelta(days=7))
+
+
+@dataclass(frozen=True)
+class BodyRow:
+    """One body's line in the digest."""
+
+    id: str
+    name: str
+    type_zh: str
+    status: str
+    deadline: date
+    published_on: date | None
+    days_late: int | None
+    url: str | None
+    errors: int
+    warnings: int
+    infos: int
+
+    @property
+    def status_zh(self) -> str:
+        """The publication status in Chinese."""
+        if self.status == "late" and self.days_late:
+            return f"逾期发布（{self.days_late}天）"
+        return STATUS_ZH[self.status]
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    """A finding as the digest lists it."""
+
+    id: int
+    body_id: str | None
+    year: int | None
+    body: str
+    rule: str
+    rule_title: str
+    severity: str
+    severity_zh: str
+    message: str
+    where: str
+    age_days: int
+    link: str | None
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything the weekly digest shows; rendered by ``templates/digest.*.j2``."""
+
+    county: str
+    week: str
+    start: date
+    end: date
+    generated_at: datetime
+    report_year: int
+    bodies: list[BodyRow]
+    new: list[FindingLine]
+    resolved: list[FindingLine]
+    open_findings: list[FindingLine]
+    age_table: list[dict[str, Any]]
+    muted: int
+    review: list[dict[str, Any]]
+    crawl: list[dict[str, Any]]
+    deliveries: list[dict[str, Any]]
+    outbox: dict[str, Any]
+    dashboard: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        """The digest's title (subject line)."""
+        return (
+            f"【周报】{self.county}政府信息公开年报监测（{self.start.month}月{self.start.day}日—"
+            f"{self.end.month}月{self.end.day}日，{self.week}）"
+        )
+
+
+def _line(config: Config, finding: FindingView, today: date, tz: ZoneInfo) -> FindingLine:
+    return FindingLine(
+        finding.id,
+        finding.body_id,
+        finding.year,
+        body_name(config, finding.body_id),
+        finding.rule,
+        rule_title(finding.rule),
+        finding.severity,
+        SEVERITY_ZH.get(finding.severity, finding.severity),
+        finding.message,
+        where(finding.locator),
+        max((today - finding.first_seen.astimezone(tz).date()).days, 0),
+        dashboard_link(config, finding.id),
+    )
+
+
+def _by_severity(lines: list[FindingLine]) -> list[FindingLine]:
+    return sorted(lines, key=lambda f: (-SEVERITY_RANK.get(f.severity, 0), f.body, f.rule, f.id))
+
+
+def _age_table(lines: list[FindingLine]) -> list[dict[str, Any]]:
+    rows = []
+    for severity in ("error", "warning", "info"):
+        ages = [f.age_days for f in lines if f.severity == severity]
+        counts, low = [], -1
+        for _label, high in AGE_BUCKETS:
+            counts.append(sum(1 for a in ages if low < a <= high))
+            low = high
+        rows.append({"severity": severity, "severity_zh": SEVERITY_ZH[severity], "counts": counts, "total": len(ages)})
+    return rows
+
+
+def _status(published: date | None, deadline: date, today: date) -> tuple[str, int | None]:
+    if published is not None:
+        late = (published - deadline).days
+        return ("late", late) if late > 0 else ("on_time", None)
+    return ("missing", None) if today > deadline else ("pending", None)
+
+
+def build_digest(database: Database, config: Config, week: str | None, now: datetime) -> Digest:
+    """Read the store for the digest of ``week`` (default: the last complete week) as of ``now``."""
+    tz = ZoneInfo(config.timezone)
+    label = week or last_complete_week(now, config.timezone)
+    monday = parse_week(label)
+    start = datetime.combine(monday, time(0), tzinfo=tz).astimezone(UTC)
+    end = start + timedelta(days=7)
+    as_of = min(end, now)
+    today = as_of.astimezone(tz).date()
+    year = (monday + timedelta(days=6)).year - 1
+    with database.transaction() as session:
+        published = publications(session, year, as_of)
+        unresolved = unresolved_findings(session)
+        muted = len(unresolved_findings(session, states=("muted",)))
+        changes = finding_changes(session, start, end)
+        review = open_review_items(session)
+        health = crawl_health(session, [p.id for p in config.portals])
+        issues = delivery_issues(session, start, end)
+        outbox = outbox_counts(session)
+    open_lines = _by_severity([_line(config, item.finding, today, tz) for item in unresolved])
+    bodies = []
+    for body in config.bodies:
+        month, day = (int(x) for x in config.deadline_of(body).split("-"))
+        deadline = date(year + 1, month, day)
+        pub = published.get(body.id)
+        date_published = (pub.published_on or pub.first_seen.astimezone(tz).date()) if pub is not None else None
+        status, days_late = _status(date_published, deadline, today)
+        mine = [f for f in open_lines if f.body_id == body.id and f.year == year]
+        bodies.append(
+            BodyRow(
+                body.id,
+                body.name,
+                BODY_TYPE_ZH.get(body.type, body.type),
+                status,
+                deadline,
+                date_published,
+                days_late,
+                pub.url if pub else None,
+                sum(1 for f in mine if f.severity == "error"),
+                sum(1 for f in mine if f.severity == "warning"),
+                sum(1 for f in mine if f.severity == "info"),
+            )
+        )
+    counts = {status: sum(1 for b in bodies if b.status == status) for status in STATUS_ZH}
+    counts["has_errors"] = sum(1 for b in bodies if b.errors)
+    portals = {p.id: p for p in config.portals}
+    crawl = []
+    for line in health:
+        portal = portals[line.portal_id]
+        stale = line.last_success_at is None or as_of - line.last_success_at > timedelta(
+            seconds=max(7 * 86400, 3 * portal.poll_interval)
+        )
+        crawl.append(
+            {
+                "name": portal.name,
+                "last_run": line.last_started_at.astimezone(tz) if line.last_started_at else None,
+                "status_zh": {"finished": "正常", "failed": "失败", "running": "进行中"}.get(line.last_status or "", "从未抓取"),
+                "reason": line.last_reason,
+                "errors": line.last_errors,
+                "last_success": line.last_success_at.astimezone(tz) if line.last_success_at else None,
+                "failing": line.last_status == "failed" or stale,
+            }
+        )
+    deliveries = [
+        {
+            "kind_zh": KIND_ZH.get(i.kind, i.kind),
+            "route": route_name(config, i.route),
+            "attempts": i.attempts,
+            "error": i.last_error or "",
+            "gave_up": i.gave_up_at is not None,
+            "when": (i.gave_up_at or i.created_at).astimezone(tz),
+            "next": i.next_attempt_at.astimezone(tz) if i.next_attempt_at else None,
+        }
+        for i in issues
+    ]
+    return Digest(
+        county=config.county_name,
+        week=label,
+        start=monday,
+        end=monday + timedelta(days=6),
+        generated_at=now.astimezone(tz),
+        report_year=year,
+        bodies=bodies,
+        new=_by_severity([_line(config, c.finding, today, tz) for c in changes if c.kind != "resolved"]),
+        resolved=_by_severity([_line(config, c.finding, today, tz) for c in changes if c.kind == "resolved"]),
+        open_findings=open_lines,
+        age_table=_age_table(open_lines),
+        muted=muted,
+        review=[
+            {
+                "body": body_name(config, r.body_id),
+                "rule": r.rule,
+                "rule_title": rule_title(r.rule),
+                "message": r.message,
+                "where": where(r.locator),
+                "since": r.first_seen.astimezone(tz).date(),
+            }
+            for r in review
+        ],
+        crawl=crawl,
+        deliveries=deliveries,
+        outbox=outbox,
+        dashboard=config.dashboard_url.rstrip("/") if config.dashboard_url else None,
+        counts=counts,
+    )
+
+
+def render_digest(digest: Digest) -> tuple[str, str]:
+    """The digest as (HTML, text)."""
+    context = {"d": digest, "title": digest.title, "county": digest.county, "dashboard": digest.dashboard}
+    context |= {"status_zh": STATUS_ZH, "age_labels": [label for label, _ in AGE_BUCKETS]}
+    return render_template("digest.html.j2", **context), render_template("digest.txt.j2", **context)
+
+
+def _write(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    os.replace(temporary, path)
+
+
+def digest_folder(config: Config, base: Path | None = None) -> Path:
+    """The digests folder (``storage.digests``; relative to ``base`` when given)."""
+    folder = Path(config.digests)
+    return base / folder if base is not None and not folder.is_absolute() else folder
+
+
+def save_digest(digest: Digest, config: Config, *, base: Path | None = None) -> tuple[Path, Path]:
+    """Write ``<week>.html`` and ``<week>.txt`` to the digests folder (atomically); returns both paths."""
+    folder = digest_folder(config, base)
+    folder.mkdir(parents=True, exist_ok=True)
+    html, text = render_digest(digest)
+    paths = (folder / f"{digest.week}.html", folder / f"{digest.week}.txt")
+    _write(paths[0], html)
+    _write(paths[1], text)
+    return paths
+
+
+def digest_draft(digest: Digest) -> OutboxDraft:
+    """The outbox draft sending ``digest`` to the county office (rendered now, so it is sent as saved)."""
+    html, text = render_digest(digest)
+    return OutboxDraft(
+        key=f"digest:{digest.week}",
+        kind="digest",
+        route=COUNTY,
+        body_id=None,
+        payload={"week": digest.week, "title": digest.title, "text": text, "html": html},
+    )
+
+
+def queue_digest(database: Database, digest: Digest, now: datetime) -> bool:
+    """Queue the digest for the county office; False when this week's digest was queued before."""
+    with database.transaction() as session:
+        return add_drafts(session, [digest_draft(digest)], now) == 1

@@ -1,0 +1,243 @@
+"""Transports: how a rendered message leaves nianbao. The only module that imports apprise.
+
+Two transports, chosen by :func:`build_transport`:
+
+- ``apprise``: the configured targets (``notifications.targets``: a tag and an apprise URL whose secrets are
+  ``${ENV}`` references, expanded from the environment at send time) and/or an apprise configuration file
+  (``notifications.apprise_config``, with apprise's own templating). Each target is sent to on its own, so a
+  retry after a partial failure skips the targets that already accepted the message.
+- ``file``: when no target is configured at all, messages are appended to ``var/notifications/outbox.log``
+  (beside the digests folder) so that a demo shows what would be sent. Nothing is dropped silently.
+
+Errors are :class:`TransportError` with ``permanent``: a missing variable, an invalid URL or a tag without
+targets will not heal by retrying; a refused connection or a failed HTTP post might.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import apprise
+
+from monitor.config import Config, Target
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SEND_TIMEOUT = 60.0  # seconds for one target (apprise's own socket timeouts are shorter)
+
+
+class TransportError(Exception):
+    """A send failed. ``permanent``: retrying cannot help; ``delivered``: target ids that accepted it anyway."""
+
+    def __init__(self, message: str, *, permanent: bool = False, delivered: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.delivered = tuple(delivered)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered notification: a title, a plain-text body and, for e-mail, an HTML body."""
+
+    title: str
+    text: str
+    html: str | None = None
+
+
+class Transport(Protocol):
+    """Something that delivers a message to the targets of some tags."""
+
+    name: str
+
+    def send(self, tags: Sequence[str], message: Message, *, skip: Collection[str] = ()) -> list[str]:
+        """Deliver to every target of ``tags`` except the ids in ``skip``; return the ids delivered now.
+
+        Raises :class:`TransportError` when a target fails (its ``delivered`` lists the ids that succeeded).
+        """
+        ...
+
+
+def validate_url(url: str) -> bool:
+    """True when apprise's own parser accepts ``url`` (a concrete URL, ``${ENV}`` already expanded)."""
+    return apprise.Apprise.instantiate(url) is not None
+
+
+def expand(url: str, environ: Mapping[str, str]) -> tuple[str, list[str]]:
+    """``url`` with its ``${NAME}`` references replaced from ``environ``, and the secret values used.
+
+    A missing or empty variable is a permanent :class:`TransportError` naming the variable, never a value.
+    """
+    secrets: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        value = environ.get(name, "")
+        if not value:
+            raise TransportError(f"环境变量 {name} 未设置：请为服务设置该变量后重新发送", permanent=True)
+        secrets.append(value)
+        return value
+
+    return _VARIABLE.sub(replace, url), secrets
+
+
+def _scrub(text: str, secrets: Sequence[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 3:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _target_id(prefix: str, text: str) -> str:
+    return f"{prefix}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"
+
+
+@dataclass
+class _Server:
+    id: str
+    label: str
+    plugin: Any
+    secrets: list[str]
+
+
+class AppriseTransport:
+    """Sends through apprise to the configured targets and/or an apprise configuration file."""
+
+    name = "apprise"
+
+    def __init__(
+        self,
+        targets: Sequence[Target] = (),
+        *,
+        config_file: str | Path | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.targets = tuple(targets)
+        self.config_file = Path(config_file) if config_file is not None else None
+        self.environ = environ
+
+    def _servers(self, tags: Sequence[str]) -> list[_Server]:
+        environ = os.environ if self.environ is None else self.environ
+        servers: list[_Server] = []
+        for target in self.targets:
+            if target.tag not in tags:
+                continue
+            try:
+                url, secrets = expand(target.url, environ)
+            except TransportError as exc:
+                raise TransportError(f"通知目标 {target.tag}：{exc.message}", permanent=True) from None
+            plugin = apprise.Apprise.instantiate(url, tag=target.tag)
+            if plugin is None:
+                scheme = target.url.split("://", 1)[0]
+                raise TransportError(f"通知目标 {target.tag} 的地址无法识别（{scheme}://…），请检查 URL 格式", permanent=True)
+            servers.append(_Server(_target_id(target.tag, target.url), target.tag, plugin, secrets))
+        if self.config_file is not None:
+            if not self.config_file.is_file():
+                raise TransportError(f"apprise 配置文件 {self.config_file} 不存在或无法读取", permanent=True)
+            loaded = apprise.AppriseConfig()
+            loaded.add(str(self.config_file))
+            bundle = apprise.Apprise()
+            bundle.add(loaded)
+            found: list[Any] = list(bundle.find(tag=list(tags)))
+            for plugin in found:
+                servers.append(
+                    _Server(_target_id("file", plugin.url()), ",".join(sorted(str(t) for t in plugin.tags)) or "file", plugin, [])
+                )
+        return servers
+
+    def send(self, tags: Sequence[str], message: Message, *, skip: Collection[str] = ()) -> list[str]:
+        """Deliver to each target of ``tags`` in turn (HTML where the service's format is HTML, else text)."""
+        servers = self._servers(tags)
+        if not servers:
+            raise TransportError(f"没有与标签 {', '.join(tags) or '（空）'} 对应的通知目标", permanent=True)
+        delivered: list[str] = []
+        errors: list[str] = []
+        for server in servers:
+            if server.id in skip:
+                continue
+            use_html = message.html is not None and server.plugin.resolve_format() == apprise.NotifyFormat.HTML
+            bundle = apprise.Apprise()
+            bundle.add(server.plugin)
+            result = bundle.notify(
+                body=message.html if use_html and message.html is not None else message.text,
+                title=message.title,
+                body_format=apprise.NotifyFormat.HTML if use_html else apprise.NotifyFormat.TEXT,
+                timeout=_SEND_TIMEOUT,
+            )
+            if result:
+                delivered.append(server.id)
+                continue
+            logs = "; ".join(entry.message for entry in result.logs()) or f"状态 {result.status.name}"
+            errors.append(f"{server.label}（{server.plugin.service_name}）：{_scrub(logs, server.secrets)}")
+        if errors:
+            raise TransportError(" | ".join(errors), permanent=False, delivered=delivered)
+        return delivered
+
+
+class FileTransport:
+    """Appends each message to a local file: the explicit sink when no notification target is configured."""
+
+    name = "file"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def send(self, tags: Sequence[str], message: Message, *, skip: Collection[str] = ()) -> list[str]:
+        """Append the message under a header naming the tags it was meant for."""
+        target = _target_id("file", str(self.path))
+        if target in skip:
+            return []
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as stream:
+                stamp = datetime.now(UTC).isoformat(timespec="seconds")
+                body = message.text if message.text.startswith(message.title) else f"{message.title}\n\n{message.text}"
+                stream.write(f"===== {stamp} 发往：{', '.join(tags)} =====\n{body.rstrip()}\n\n")
+        except OSError as exc:
+            raise TransportError(f"无法写入 {self.path}：{exc.strerror or exc}") from None
+        return [target]
+
+
+def sink_path(config: Config, base: Path | None = None) -> Path:
+    """Where the file transport writes: ``notifications/outbox.log`` beside the digests folder (var/)."""
+    digests = Path(config.digests)
+    if not digests.is_absolute() and base is not None:
+        digests = base / digests
+    return digests.parent / "notifications" / "outbox.log"
+
+
+def build_transport(config: Config, *, base: Path | None = None, environ: Mapping[str, str] | None = None) -> Transport:
+    """The transport for ``config``: apprise when any target or apprise file is configured, else the file sink.
+
+    ``base`` is the folder relative paths (the apprise file, the digests folder) are taken from.
+    """
+    notifications = config.notifications
+    if notifications.targets or notifications.apprise_config:
+        config_file: Path | None = None
+        if notifications.apprise_config:
+            config_file = Path(notifications.apprise_config)
+            if not config_file.is_absolute() and base is not None:
+                config_file = base / config_file
+        return AppriseTransport(notifications.targets, config_file=config_file, environ=environ)
+    return FileTransport(sink_path(config, base))
+
+
+def target_problems(config: Config, environ: Mapping[str, str] | None = None) -> list[str]:
+    """What would stop a configured target from working (missing variables, URLs apprise rejects); no secrets."""
+    environ = os.environ if environ is None else environ
+    problems: list[str] = []
+    for index, target in enumerate(config.notifications.targets):
+        try:
+            url, _secrets = expand(target.url, environ)
+        except TransportError as exc:
+            problems.append(f"notifications.targets[{index}]（{target.tag}）：{exc.message}")
+            continue
+        if not validate_url(url):
+            problems.append(f"notifications.targets[{index}]（{target.tag}）：apprise 无法识别该地址")
+    return problems

@@ -1,0 +1,139 @@
+"""The store functions notifications use, on SQLite and PostgreSQL: outbox claims and outcomes, review items,
+the digest's queries, and migration 0004 down and up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, select
+
+from monitor.processing import sync
+from monitor.store import Store
+from monitor.store.findings import reconcile
+from monitor.store.models import Event
+from monitor.store.notify_queries import delivery_issues, finding_changes, publications, unresolved_findings
+from monitor.store.outbox import OutboxDraft, add_drafts, claim, due, record_failed, record_sent, state_of
+from monitor.store.review import ReviewInput, mark_reviewed, open_review_items, record_review_items
+from tests.monitor.postgres import postgres_server, reset_database
+from tests.notifications.conftest import T0, add_report, findings, make_config
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def both(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'nianbao.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        reset_database(url)
+    opened = Store.open(url, tmp_path / "blobs")
+    opened.db.upgrade()
+    sync(opened, make_config(tmp_path, []))
+    yield opened
+    opened.close()
+
+
+def test_claim_send_fail_give_up(both: Store) -> None:
+    with both.db.transaction() as session:
+        add_drafts(
+            session,
+            [OutboxDraft("a", "reminder", "ciying", "ciying", {}), OutboxDraft("b", "reminder", "jiaohu", "jiaohu", {})],
+            T0,
+        )
+    with both.db.transaction() as session:
+        items = due(session, T0, lease_seconds=600)
+        assert [i.key for i in items] == ["a", "b"]
+        assert claim(session, items[0].id, worker="w1", now=T0, lease_seconds=600)
+        assert not claim(session, items[0].id, worker="w2", now=T0, lease_seconds=600)
+    with both.db.transaction() as session:
+        assert [i.key for i in due(session, T0, lease_seconds=600)] == ["b"]
+        assert record_sent(session, items[0].id, at=T0, duration_ms=12, delivered=["t1"])
+        assert not record_sent(session, items[0].id, at=T0, duration_ms=12, delivered=["t1"])  # already sent
+    with both.db.transaction() as session:
+        first = record_failed(
+            session,
+            items[1].id,
+            at=T0,
+            duration_ms=5,
+            error="连接被拒绝",
+            delivered=[],
+            permanent=False,
+            max_attempts=2,
+            retry_base_seconds=30,
+        )
+        assert not first.gave_up and first.retry_at == T0 + timedelta(seconds=30)
+    with both.db.transaction() as session:
+        assert due(session, T0 + timedelta(seconds=29), lease_seconds=600) == []
+        second = record_failed(
+            session,
+            items[1].id,
+            at=T0 + timedelta(seconds=30),
+            duration_ms=5,
+            error="连接被拒绝",
+            delivered=["t2"],
+            permanent=False,
+            max_attempts=2,
+            retry_base_seconds=30,
+        )
+        assert second.gave_up
+    with both.db.transaction() as session:
+        a, b = state_of(session, "a"), state_of(session, "b")
+        assert a is not None and a.sent_at == T0 and a.attempts == 1
+        assert b is not None and b.gave_up_at == T0 + timedelta(seconds=30) and b.last_error == "连接被拒绝"
+        assert due(session, T0 + timedelta(days=1), lease_seconds=600) == []
+        kinds = sorted(e.kind for e in session.scalars(select(Event).where(Event.kind.like("notification.%"))))
+        assert kinds == ["notification.gave_up", "notification.sent"]
+        [issue] = delivery_issues(session, T0, T0 + timedelta(days=7))
+        assert issue.kind == "reminder" and issue.gave_up_at is not None
+
+
+def test_review_items_follow_the_latest_check(both: Store) -> None:
+    scope = {"body_id": "ciying", "year": 2025, "document_id": None, "report_id": None}
+    items = [ReviewInput("r1", "A202", "少一个数值", {"table": "表三"}), ReviewInput("r2", "A204", "无法对齐", {"table": "表四"})]
+    with both.db.transaction() as session:
+        assert record_review_items(session, items, at=T0, **scope) == 2
+        assert record_review_items(session, items, at=T0, **scope) == 0
+    with both.db.transaction() as session:
+        assert record_review_items(session, items[:1], at=T0 + timedelta(days=1), **scope) == 0
+        assert [i.fingerprint for i in open_review_items(session)] == ["r1"]  # r2 is gone
+        mark_reviewed(session, open_review_items(session)[0].id, actor="李四", note="核对原件无误", at=T0 + timedelta(days=1))
+        assert open_review_items(session) == []
+
+
+def test_digest_queries(both: Store) -> None:
+    add_report(both, "ciying", 2025, published_on=date(2026, 2, 5))
+    add_report(both, "jiaohu", 2024, published_on=date(2025, 1, 5))
+    scope = {"body_id": "ciying", "year": 2025, "document_id": None, "report_id": None}
+    for day, count in ((0, 2), (3, 1), (5, 2)):  # open 2, resolve 1, reopen it
+        with both.db.transaction() as session:
+            reconcile(session, findings("ciying", 2025, count), at=T0 + timedelta(days=day), **scope)
+    with both.db.transaction() as session:
+        found = publications(session, 2025, T0 + timedelta(days=1))
+        assert set(found) == {"ciying"} and found["ciying"].published_on == date(2026, 2, 5)
+        assert publications(session, 2025, T0 - timedelta(days=1)) == {}  # not seen yet then
+        opened = {o.finding.fingerprint: o.opened_at for o in unresolved_findings(session)}
+        assert opened == {"ciying-2025-0": T0, "ciying-2025-1": T0 + timedelta(days=5)}
+        changes = [
+            (c.kind, c.finding.fingerprint) for c in finding_changes(session, T0 + timedelta(days=1), T0 + timedelta(days=7))
+        ]
+        assert changes == [("resolved", "ciying-2025-1"), ("reopened", "ciying-2025-1")]
+
+
+def test_migration_0004_down_and_up(both: Store) -> None:
+    config = both.db.alembic_config()
+    command.downgrade(config, "0003")
+    with both.db.engine.connect() as connection:
+        assert not inspect(connection).has_table("review_items")
+    both.db.upgrade()
+    assert both.db.revision() == "0004"
+    with both.db.engine.connect() as connection:
+        assert "delivered" in {c["name"] for c in inspect(connection).get_columns("outbox")}
