@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--week", help="ISO 周，如 2026-W05（默认为上一个完整的周）")
     digest.add_argument("--send", action="store_true", help="生成后立即发送")
 
+    dashboard = sub.add_parser("dashboard", help="网页界面")
+    dashboard_sub = dashboard.add_subparsers(dest="dashboard_command", required=True, parser_class=_Parser)
+    dashboard_sub.add_parser("hash-password", help="生成网页界面账号的密码哈希（从标准输入读取密码）")
+
     config = sub.add_parser("config", help="配置文件")
     config_sub = config.add_subparsers(dest="config_command", required=True, parser_class=_Parser)
     config_sub.add_parser("check", help="检查配置文件是否正确", parents=[_config_option()])
@@ -211,6 +215,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         except ConfigError as exc:
             err.write(f"nianbao: 配置错误：{exc}\n")
             return EXIT_INPUT
+    if args.command == "dashboard":
+        from monitor.dashboard.cli import hash_password_command
+
+        return hash_password_command(out, err)
     if args.command == "digest":
         from notifications.cli import run_digest
 

@@ -104,6 +104,32 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class DashboardUser:
+    """An account of the county office's dashboard: a name and a scrypt hash (``nianbao dashboard hash-password``)."""
+
+    name: str
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The web dashboard served by ``nianbao serve``.
+
+    The secret that signs session cookies is read from the environment variable named by ``secret_env``,
+    never from this file.
+    """
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8080
+    session_hours: int = 12
+    secret_env: str = "NIANBAO_SECRET"
+    secure_cookie: bool = False
+    behind_proxy: bool = False
+    users: tuple[DashboardUser, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration."""
 
@@ -120,6 +146,7 @@ class Config:
     bodies: tuple[Body, ...] = ()
     notifications: Notifications = field(default_factory=Notifications)
     schedule: Schedule = field(default_factory=Schedule)
+    dashboard: Dashboard = field(default_factory=Dashboard)
 
     def portal(self, portal_id: str) -> Portal:
         """The portal with this id."""
@@ -353,6 +380,7 @@ def parse_config(data: Any, source: str = "nianbao.yaml") -> Config:
                     f"(known: {', '.join(sorted(tags))})"
                 )
     schedule = _schedule(root.section("schedule"))
+    dashboard = _dashboard(root.section("dashboard"))
     root.done()
     return Config(
         county_name=name,
@@ -368,6 +396,7 @@ def parse_config(data: Any, source: str = "nianbao.yaml") -> Config:
         bodies=bodies,
         notifications=notifications,
         schedule=schedule,
+        dashboard=dashboard,
     )
 
 
@@ -424,6 +453,59 @@ def _schedule(reader: _Reader) -> Schedule:
         deadline_sweep=reader.get("deadline_sweep", _clock, "08:00"),
         digest_day=day,
         digest_time=digest_time,
+    )
+    reader.done()
+    return result
+
+
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_USER_NAME = re.compile(r"^[^\s:/]{1,64}$")
+# The form written by monitor.dashboard.passwords: scrypt$<n>$<r>$<p>$<salt>$<hash> (base64).
+_PASSWORD_HASH = re.compile(r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$")
+
+
+def _bool(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: must be true or false, got {value!r}")
+    return value
+
+
+def _dashboard(reader: _Reader) -> Dashboard:
+    host = reader.get("host", _str, "127.0.0.1")
+    port = reader.get("port", _int, 8080)
+    if not 0 <= port <= 65535:  # 0: any free port (tests, demos)
+        raise ConfigError(f"{reader.key('port')}: must be a TCP port between 1 and 65535 (0: any free port), got {port}")
+    session_hours = reader.get("session_hours", _int, 12)
+    if not 1 <= session_hours <= 24 * 31:
+        raise ConfigError(f"{reader.key('session_hours')}: must be between 1 and 744 hours, got {session_hours}")
+    secret_env = reader.get("secret_env", _str, "NIANBAO_SECRET")
+    if not _ENV_NAME.match(secret_env):
+        raise ConfigError(f"{reader.key('secret_env')}: {secret_env!r} is not an environment variable name (e.g. NIANBAO_SECRET)")
+    users: list[DashboardUser] = []
+    for index, item in enumerate(reader.get("users", _items, _no_items())):
+        user = _Reader(item, f"{reader.key('users')}[{index}]")
+        name = user.get("name", _str, required=True)
+        if not _USER_NAME.match(name):
+            raise ConfigError(f"{user.key('name')}: {name!r} must be 1–64 characters without spaces, ':' or '/'")
+        if any(u.name == name for u in users):
+            raise ConfigError(f"{user.key('name')}: {name!r} is used twice")
+        password_hash = user.get("password_hash", _str, required=True)
+        if not _PASSWORD_HASH.match(password_hash):
+            raise ConfigError(
+                f"{user.key('password_hash')}: not a password hash; run `nianbao dashboard hash-password` "
+                "and paste what it prints (scrypt$…), never the password itself"
+            )
+        users.append(DashboardUser(name, password_hash))
+        user.done()
+    result = Dashboard(
+        enabled=reader.get("enabled", _bool, True),
+        host=host,
+        port=port,
+        session_hours=session_hours,
+        secret_env=secret_env,
+        secure_cookie=reader.get("secure_cookie", _bool, False),
+        behind_proxy=reader.get("behind_proxy", _bool, False),
+        users=tuple(users),
     )
     reader.done()
     return result

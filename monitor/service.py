@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import jobs
 from monitor.app import App
+from monitor.dashboard import start_server
 from rules import RULES
 
 log = logging.getLogger("nianbao.service")
@@ -109,9 +110,15 @@ def serve(config_file: str | None, out: TextIO = sys.stdout) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    dashboard = None
+    if app.config.dashboard.enabled:
+        dashboard = start_server(app, app.config.dashboard.host, app.config.dashboard.port)
+        log.info("网页界面：%s", dashboard.url)
     try:
         scheduler.start()
     finally:
+        if dashboard is not None:
+            dashboard.stop()
         # shutdown(wait=False) returns at once; the pool still waits for the running job before the process ends.
         scheduler.shutdown(wait=True) if scheduler.running else None
         jobs.close_apps()

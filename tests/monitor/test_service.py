@@ -22,11 +22,12 @@ from tests.monitor.conftest import CONFIG
 NIANBAO = str(Path(sys.executable).parent / "nianbao")
 
 
-def write_config(tmp_path: Path) -> Path:
+def write_config(tmp_path: Path, dashboard: bool = False) -> Path:
     data = dict(
         CONFIG,
         storage={"database": "sqlite:///var/nianbao.db", "blobs": "var/blobs"},
         schedule={"process_interval": "1s", "dispatch_interval": "1s"},
+        dashboard={"port": 0} if dashboard else {"enabled": False},
     )
     path = tmp_path / "nianbao.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -84,7 +85,7 @@ def wait_for(predicate: object, timeout: float = 60) -> None:
 
 
 def test_serve_logs_checks_and_stops_on_sigterm(tmp_path: Path) -> None:
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, dashboard=True)
     store = open_store(tmp_path)
     add_documents(store, 3)
     log = tmp_path / "serve.log"
@@ -95,7 +96,7 @@ def test_serve_logs_checks_and_stops_on_sigterm(tmp_path: Path) -> None:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
     text = log.read_text(encoding="utf-8")
-    for line in ("nianbao 服务启动", "单位 4 个", "规则 30 条", "通知目标", "服务已停止"):
+    for line in ("nianbao 服务启动", "单位 4 个", "规则 30 条", "通知目标", "网页界面：http://127.0.0.1:", "服务已停止"):
         assert line in text, text
     store.close()
 

@@ -1,0 +1,199 @@
+"""Login, sessions, CSRF and login throttling of the dashboard.
+
+- Accounts come from ``dashboard.users`` (scrypt hashes). A session is Flask's signed cookie (HttpOnly,
+  SameSite=Lax) holding the user, the login time and a CSRF token; it expires ``session_hours`` after login,
+  checked on the server, and ends when the user's password hash changes in the configuration.
+- Every POST must carry the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``).
+- After 5 wrong passwords in a row for one user name from one address, each further attempt must wait
+  (2 s, doubling up to 5 minutes); the login page says how long.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from threading import Lock
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import Forbidden
+
+from monitor.config import Dashboard
+from monitor.dashboard.passwords import DUMMY_HASH, verify_password
+
+bp = Blueprint("auth", __name__)
+
+#: Endpoints reachable without a session.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.login_post", "static", "health"})
+FREE_ATTEMPTS = 5
+
+
+@dataclass
+class _Failures:
+    count: int
+    last: float
+
+
+class Throttle:
+    """Consecutive login failures per (user name, address); ``clock`` is injectable for tests."""
+
+    def __init__(
+        self, free: int = FREE_ATTEMPTS, base: float = 2.0, cap: float = 300.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.free, self.base, self.cap, self.clock = free, base, cap, clock
+        self._failures: dict[tuple[str, str], _Failures] = {}
+        self._lock = Lock()
+
+    def _delay(self, count: int) -> float:
+        return 0.0 if count < self.free else min(self.cap, self.base * 2 ** (count - self.free))
+
+    def wait(self, key: tuple[str, str]) -> float:
+        """Seconds to wait before this key may try again (0: it may try now)."""
+        with self._lock:
+            entry = self._failures.get(key)
+            if entry is None:
+                return 0.0
+            return max(0.0, entry.last + self._delay(entry.count) - self.clock())
+
+    def failed(self, key: tuple[str, str]) -> int:
+        """Count a wrong password; returns the consecutive failures so far."""
+        now = self.clock()
+        with self._lock:
+            if len(self._failures) > 10_000:  # forget old entries rather than grow without bound
+                self._failures = {k: v for k, v in self._failures.items() if now - v.last < 3600}
+            entry = self._failures.setdefault(key, _Failures(0, now))
+            entry.count, entry.last = entry.count + 1, now
+            return entry.count
+
+    def succeeded(self, key: tuple[str, str]) -> None:
+        """A right password clears the count."""
+        with self._lock:
+            self._failures.pop(key, None)
+
+    def failures(self, key: tuple[str, str]) -> int:
+        """Consecutive wrong passwords of this key."""
+        with self._lock:
+            entry = self._failures.get(key)
+            return entry.count if entry else 0
+
+    def next_delay(self, key: tuple[str, str]) -> float:
+        """The wait the next wrong password will cause (what the page announces)."""
+        with self._lock:
+            entry = self._failures.get(key)
+            return self._delay(entry.count) if entry else 0.0
+
+
+def password_mark(password_hash: str) -> str:
+    """A short digest of the user's hash kept in the session: changing the password ends old sessions."""
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
+
+
+def _settings() -> Dashboard:
+    settings: Dashboard = current_app.config["NIANBAO_DASHBOARD"]
+    return settings
+
+
+def _users() -> dict[str, str]:
+    return {u.name: u.password_hash for u in _settings().users}
+
+
+def csrf_token() -> str:
+    """The session's CSRF token (created on first use); every form renders it."""
+    token = session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def current_user() -> str | None:
+    """The logged-in user of this request, or None."""
+    user = session.get("user")
+    at = session.get("auth_at")
+    users = _users()
+    if not isinstance(user, str) or user not in users or not isinstance(at, int | float):
+        return None
+    if time.time() - at > _settings().session_hours * 3600:
+        return None
+    if session.get("mark") != password_mark(users[user]):
+        return None
+    return user
+
+
+def check_request() -> ResponseReturnValue | None:
+    """Before every request: send visitors without a session to login (401 for /api/), refuse a POST without the CSRF token."""
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        g.user = current_user()
+        if g.user is None:
+            if request.path.startswith("/api/"):
+                response = jsonify({"error": "unauthorized", "message": "请先登录"})
+                response.status_code = 401
+                return response
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("auth.login", next=target))
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+        expected = session.get("csrf")
+        if not isinstance(expected, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise Forbidden("表单已失效或缺少安全令牌（CSRF），请刷新页面后重试。")
+    return None
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("views.overview")
+
+
+def _client() -> str:
+    return request.remote_addr or "unknown"
+
+
+@bp.get("/login")
+def login() -> Any:
+    """The login form."""
+    if current_user() is not None:
+        return redirect(_safe_next(request.args.get("next")))
+    csrf_token()
+    return render_template("login.html", next=request.args.get("next", ""), message=None)
+
+
+@bp.post("/login")
+def login_post() -> Any:
+    """Check the password; slow down repeated failures."""
+    throttle: Throttle = current_app.extensions["nianbao"].throttle
+    name = request.form.get("name", "").strip()
+    password = request.form.get("password", "")
+    target = request.form.get("next", "")
+    key = (name.lower(), _client())
+    wait = throttle.wait(key)
+    if wait > 0:
+        message = f"已连续输错密码{throttle.failures(key)}次，为保护账号，每次再试都需要等待：请在 {int(wait + 0.999)} 秒后再试。"
+        page = render_template("login.html", next=target, message=message, name=name)
+        return page, 429, {"Retry-After": str(int(wait + 0.999))}
+    stored = _users().get(name)
+    if verify_password(password, stored or DUMMY_HASH) and stored is not None:
+        throttle.succeeded(key)
+        session.clear()
+        session.permanent = True
+        session.update(user=name, auth_at=int(time.time()), mark=password_mark(stored), csrf=secrets.token_urlsafe(32))
+        return redirect(_safe_next(target))
+    failures = throttle.failed(key)
+    message = "用户名或密码错误。"
+    if failures >= FREE_ATTEMPTS:
+        message += f"已连续输错{failures}次，下次尝试需等待 {int(throttle.next_delay(key))} 秒。"
+    elif failures == FREE_ATTEMPTS - 1:
+        message += "再输错1次，之后每次尝试都需要等待。"
+    return render_template("login.html", next=target, message=message, name=name), 401
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    """End the session."""
+    session.clear()
+    return redirect(url_for("auth.login"))
