@@ -27,8 +27,8 @@ test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check documents rules monitor tests bench
-	$(BIN)/ruff format --check documents rules monitor bench
+	$(BIN)/ruff check documents rules monitor crawler notifications tests bench
+	$(BIN)/ruff format --check documents rules monitor crawler notifications bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -37,6 +37,7 @@ check: lint typecheck test
 
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/check_speed.py --write docs/performance.md
+	$(BIN)/python bench/crawl_speed.py --write docs/performance.md
 
 docs: $(STAMP)
 	$(BIN)/nianbao rules list --markdown > docs/rules.md

@@ -35,6 +35,11 @@ class App:
     config_file: str = DEFAULT_CONFIG
     policy: Policy | None = field(default=None)
 
+    @property
+    def base(self) -> Path:
+        """The folder of the configuration file: relative paths in it (var/…) are relative to this."""
+        return Path(self.config_file).resolve().parent
+
     @classmethod
     def load(cls, path: str | None = None, *, clock: Clock | None = None, upgrade: bool = True) -> App:
         """Load and validate the configuration, open (and migrate) the store, sync the registry."""

@@ -8,7 +8,6 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import date
-from importlib import resources
 from typing import TextIO
 
 from monitor import ruledocs
@@ -66,7 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     listing = rules_sub.add_parser("list", help="列出全部规则")
     listing.add_argument("--markdown", action="store_true", help="输出 docs/rules.md 的内容")
 
-    sub.add_parser("demo", help="用内置的示例报告演示检查")
+    sub.add_parser("demo", help="在本机启动演示县门户网站，完整演示抓取、检查、通知和汇总")
+    crawl = sub.add_parser(
+        "crawl", help="立即抓取门户网站上的年度报告（每个网站一个子进程，有时间限制）", parents=[_config_option()]
+    )
+    crawl.add_argument("--portal", action="append", metavar="ID", help="只抓取这个门户网站（可重复）；默认抓取全部")
 
     sub.add_parser("serve", help="启动后台监测服务（按计划抓取、检查、通知）", parents=[_config_option()])
     sub.add_parser("run-once", help="立即执行一轮抓取、检查和通知", parents=[_config_option()])
@@ -183,17 +186,6 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_FINDINGS if with_findings else EXIT_OK
 
 
-def run_demo(out: TextIO, err: TextIO) -> int:
-    """``nianbao demo``: check the sample reports shipped with nianbao and say where they are."""
-    samples = resources.files("monitor") / "demo_reports"
-    with resources.as_file(samples) as folder:
-        out.write(f"示例报告目录：{folder}\n")
-        args = build_parser().parse_args(["check", str(folder)])
-        status = run_check(args, out, err)
-    out.write("以上为示例报告的检查结果（退出码 1 表示发现问题，属于正常演示结果）。\n")
-    return EXIT_OK if status in (EXIT_OK, EXIT_FINDINGS) else status
-
-
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Entry point of the ``nianbao`` console script."""
     out = out or sys.stdout
@@ -205,7 +197,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         out.write(ruledocs.markdown() if args.markdown else ruledocs.listing())
         return EXIT_OK
     if args.command == "demo":
+        from monitor.demo import run_demo
+
         return run_demo(out, err)
+    if args.command == "crawl":
+        from crawler.cli import run_crawl
+
+        return run_crawl(args, out, err)
     if args.command in ("serve", "run-once"):
         from monitor import service
         from monitor.config import ConfigError

@@ -87,7 +87,7 @@ def deadline_sweep(config_file: str) -> None:
 def dispatch(config_file: str) -> None:
     """Send what is due in the outbox."""
     app = app_for(config_file)
-    stats = dispatch_once(app.store.db, app.config, app.clock.now())
+    stats = dispatch_once(app.store.db, app.config, app.clock.now(), base=app.base)
     log.debug("dispatch: %s", stats)
 
 
@@ -96,5 +96,5 @@ def weekly_digest(config_file: str) -> None:
     app = app_for(config_file)
     now = app.clock.now()
     digest = build_digest(app.store.db, app.config, None, now)
-    save_digest(digest, app.config)
+    save_digest(digest, app.config, base=app.base)
     queue_digest(app.store.db, digest, now)

@@ -216,45 +216,35 @@ class Processor:
         return found, review
 
     def _reconcile(self, parsed: list[_Parsed], body: Body | None, year: int | None, now: datetime, stats: ProcessStats) -> None:
+        documents = _report_documents(parsed)
         previous = self._previous(body.id, year) if body is not None and year is not None else None
         found: list[FindingInput] = []
         review: list[ReviewInput] = []
-        for item in parsed:
+        for item in documents:
             item_found, item_review = self._findings(item, body, year, previous)
             found.extend(item_found)
             review.extend(item_review)
-        main = parsed[0]
+        main = documents[0]
         with self.store.db.transaction() as session:
             d603 = self._changed_after_deadline(session, main.version, body, year)
-            report_id = save_report(
-                session,
-                main.version.version_id,
-                main.version.document_id,
-                {
-                    "body_id": body.id if body else None,
-                    "year": year,
-                    "title": main.report.title,
-                    "template": main.report.template,
-                    "format": main.report.document.format,
-                    "summary": _summary(main.report),
-                },
-                now,
-            )
-            for other in parsed[1:]:
-                save_report(
+            report_ids = {
+                item.version.version_id: save_report(
                     session,
-                    other.version.version_id,
-                    other.version.document_id,
+                    item.version.version_id,
+                    item.version.document_id,
                     {
                         "body_id": body.id if body else None,
                         "year": year,
-                        "title": other.report.title,
-                        "template": other.report.template,
-                        "format": other.report.document.format,
-                        "summary": _summary(other.report),
+                        "title": item.report.title,
+                        "template": item.report.template,
+                        "format": item.report.document.format,
+                        "summary": _summary(item.report, holds_report=item in documents),
                     },
                     now,
                 )
+                for item in parsed
+            }
+            report_id = report_ids[main.version.version_id]
             body_id = body.id if body else None
             document_id = main.version.document_id
             parts = [reconcile(session, found, body_id=body_id, year=year, document_id=document_id, report_id=report_id, at=now)]
@@ -284,7 +274,7 @@ class Processor:
                 # One message per body per check run, whatever the number of reconciliations.
                 add_drafts(session, self.policy(result), now)
             record_review_items(session, review, body_id=body_id, year=year, document_id=document_id, report_id=report_id, at=now)
-        stats.checked += len(parsed)
+        stats.checked += 1  # the version this call was for; the others of its body and year were re-read
         stats.opened += len(result.opened)
         stats.resolved += len(result.resolved)
         stats.reopened += len(result.reopened)
@@ -312,13 +302,30 @@ class Processor:
         )
 
 
+def _is_full(report: AnnualReport) -> bool:
+    return len(report.sections) >= 3 or "t3" in report.tables
+
+
+def _report_documents(parsed: list[_Parsed]) -> list[_Parsed]:
+    """The documents that hold the report, the first one first.
+
+    A page that only announces the report and links to its attachment ("详见附件") is not checked as a
+    report when a document of the same body and year holds the full text; only its date counts.
+    """
+    full = [item for item in parsed if _is_full(item.report)]
+    if not full:
+        return [max(parsed, key=lambda item: (len(item.report.sections), len(item.report.tables)))]
+    return full
+
+
 def _key(*parts: object) -> str:
     """Fingerprint of a monitor-made finding, in the same form as the rules' fingerprints."""
     return hashlib.sha256("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:16]
 
 
-def _summary(report: AnnualReport) -> dict[str, Any]:
+def _summary(report: AnnualReport, *, holds_report: bool) -> dict[str, Any]:
     return {
+        "holds_report": holds_report,
         "body": report.body,
         "sections": sorted(report.sections),
         "tables": sorted(report.tables),

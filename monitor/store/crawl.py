@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from monitor.store.blobs import BlobStore
 from monitor.store.db import Database
 from monitor.store.models import CrawlRun, Document, DocumentVersion, Event
+from monitor.store.registry import sync_registry
+
+if TYPE_CHECKING:
+    from monitor.config import Config
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,8 @@ class KnownDocument:
     sha256: str | None
     title: str | None
     status: str
+    list_entry: str | None = None
+    reject_reason: str | None = None
 
 
 @dataclass
@@ -45,6 +51,8 @@ class FetchedDocument:
     last_modified: str | None = None
     published_on: date | None = None
     published_from: str | None = None
+    list_entry: str | None = None
+    body_from: str | None = None
 
 
 @dataclass
@@ -77,9 +85,7 @@ class CrawlStore:
             if document.current_version_id is not None:
                 version = session.get(DocumentVersion, document.current_version_id)
                 sha = version.sha256 if version else None
-            return KnownDocument(
-                document.id, document.url, document.etag, document.last_modified, sha, document.title, document.status
-            )
+            return _known(document, sha)
 
     def seen(self, url: str, at: datetime) -> None:
         """Record that ``url`` is still listed (unchanged: answered 304 or not fetched again)."""
@@ -102,13 +108,17 @@ class CrawlStore:
                 document = Document(url=fetched.url, first_seen=fetched.fetched_at, last_seen=fetched.fetched_at)
                 session.add(document)
                 outcome = "new"
-            for name in ("portal_id", "body_id", "title", "year", "list_url", "parent_url", "etag", "last_modified"):
+            for name in (
+                "portal_id", "body_id", "body_from", "title", "year", "list_url", "parent_url", "etag", "last_modified",
+                "list_entry",
+            ):  # fmt: skip
                 value = getattr(fetched, name)
                 if value is not None:
                     setattr(document, name, value)
             document.in_column = fetched.in_column
             document.last_seen = fetched.fetched_at
             document.status = "active"
+            document.reject_reason = None
             if document.published_on is None and fetched.published_on is not None:
                 document.published_on = fetched.published_on
                 document.published_from = fetched.published_from
@@ -145,13 +155,27 @@ class CrawlStore:
                 )
             return outcome, document.id
 
-    def reject(self, url: str, reason: str, at: datetime, portal_id: str | None = None) -> None:
+    def reject(
+        self,
+        url: str,
+        reason: str,
+        at: datetime,
+        portal_id: str | None = None,
+        *,
+        list_entry: str | None = None,
+        parent_url: str | None = None,
+        title: str | None = None,
+    ) -> None:
         """Record a document that could not be taken (too large, wrong type, failed download)."""
         with self.db.transaction() as session:
             document = session.scalar(select(Document).where(Document.url == url))
             if document is None:
                 document = Document(url=url, first_seen=at, last_seen=at, portal_id=portal_id)
                 session.add(document)
+            document.last_seen = at
+            for name, value in (("list_entry", list_entry), ("parent_url", parent_url), ("title", title)):
+                if value is not None:
+                    setattr(document, name, value)
             document.status = "rejected"
             document.reject_reason = reason
             session.flush()
@@ -179,3 +203,160 @@ class CrawlStore:
             run.errors = list(stats.errors)
             if failed:
                 session.add(Event(at=at, kind="crawl.failed", data={"portal": run.portal_id, "run": run_id, "reason": reason}))
+
+    def children(self, parent_url: str) -> list[KnownDocument]:
+        """The documents found on the page ``parent_url`` (its attachments), as the store knows them."""
+        with self.db.transaction() as session:
+            rows = session.execute(
+                select(Document, DocumentVersion.sha256)
+                .outerjoin(DocumentVersion, DocumentVersion.id == Document.current_version_id)
+                .where(Document.parent_url == parent_url)
+                .order_by(Document.id)
+            ).all()
+            return [_known(document, sha) for document, sha in rows]
+
+    def sync(self, config: Config) -> None:
+        """Bring the portals and bodies tables in step with the configuration (crawl runs and documents refer to
+        them). The same rows as ``monitor.processing.sync`` writes."""
+        portals = [{"id": p.id, "name": p.name, "config": {"start_urls": list(p.start_urls)}} for p in config.portals]
+        bodies = [
+            {
+                "id": b.id,
+                "name": b.name,
+                "type": b.type,
+                "portal": b.portal,
+                "aliases": b.aliases,
+                "column": b.column,
+                "deadline": b.deadline,
+            }
+            for b in config.bodies
+        ]
+        with self.db.transaction() as session:
+            sync_registry(session, portals, bodies)
+
+    def run(self, run_id: int) -> CrawlRunRecord:
+        """A crawl run as recorded."""
+        with self.db.transaction() as session:
+            run = session.get(CrawlRun, run_id)
+            if run is None:
+                raise KeyError(run_id)
+            return CrawlRunRecord(
+                id=run.id,
+                portal_id=run.portal_id,
+                started_at=run.started_at,
+                finished_at=run.finished_at,
+                status=run.status,
+                finish_reason=run.finish_reason,
+                requests=run.requests,
+                responses_304=run.responses_304,
+                bytes=run.bytes,
+                pages=run.pages,
+                new_documents=run.new_documents,
+                changed_documents=run.changed_documents,
+                errors=tuple(run.errors or ()),
+            )
+
+    def abandon_run(self, run_id: int, at: datetime, reason: str) -> bool:
+        """Close a run that is still marked running as failed (its crawler was killed or crashed).
+        Returns False when the run had already been closed."""
+        with self.db.transaction() as session:
+            run = session.get(CrawlRun, run_id)
+            if run is None or run.status != "running":
+                return False
+            run.finished_at, run.status, run.finish_reason = at, "failed", reason
+            run.errors = [*(run.errors or []), {"kind": "run", "reason": reason}]
+            session.add(Event(at=at, kind="crawl.failed", data={"portal": run.portal_id, "run": run_id, "reason": reason}))
+            return True
+
+    def documents(self, portal_id: str | None = None) -> list[StoredDocument]:
+        """The documents found (on one portal, or all), oldest first, with their current version."""
+        versions = select(DocumentVersion.document_id, func.count().label("n")).group_by(DocumentVersion.document_id).subquery()
+        query = (
+            select(Document, DocumentVersion, versions.c.n)
+            .outerjoin(DocumentVersion, DocumentVersion.id == Document.current_version_id)
+            .outerjoin(versions, versions.c.document_id == Document.id)
+            .order_by(Document.id)
+        )
+        if portal_id is not None:
+            query = query.where(Document.portal_id == portal_id)
+        with self.db.transaction() as session:
+            return [
+                StoredDocument(
+                    id=document.id,
+                    url=document.url,
+                    body_id=document.body_id,
+                    body_from=document.body_from,
+                    title=document.title,
+                    year=document.year,
+                    parent_url=document.parent_url,
+                    list_url=document.list_url,
+                    published_on=document.published_on,
+                    published_from=document.published_from,
+                    status=document.status,
+                    reject_reason=document.reject_reason,
+                    sha256=version.sha256 if version else None,
+                    size=version.size if version else None,
+                    content_type=version.content_type if version else None,
+                    versions=count or 0,
+                    first_seen=document.first_seen,
+                    last_seen=document.last_seen,
+                )
+                for document, version, count in session.execute(query).all()
+            ]
+
+
+@dataclass(frozen=True)
+class CrawlRunRecord:
+    """A crawl run as stored in ``crawl_runs``."""
+
+    id: int
+    portal_id: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    finish_reason: str | None
+    requests: int
+    responses_304: int
+    bytes: int
+    pages: int
+    new_documents: int
+    changed_documents: int
+    errors: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document as stored, with its current version (None for a rejected document never downloaded)."""
+
+    id: int
+    url: str
+    body_id: str | None
+    body_from: str | None
+    title: str | None
+    year: int | None
+    parent_url: str | None
+    list_url: str | None
+    published_on: date | None
+    published_from: str | None
+    status: str
+    reject_reason: str | None
+    sha256: str | None
+    size: int | None
+    content_type: str | None
+    versions: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+def _known(document: Document, sha256: str | None) -> KnownDocument:
+    return KnownDocument(
+        document.id,
+        document.url,
+        document.etag,
+        document.last_modified,
+        sha256,
+        document.title,
+        document.status,
+        document.list_entry,
+        document.reject_reason,
+    )

@@ -1,0 +1,28 @@
+"""The bundled demo county portal: a static site generated from the seed reports, served on 127.0.0.1.
+
+``serve_demo()`` is a context manager giving ``(base_url, config)``: the portal runs on a free port of 127.0.0.1
+and ``config`` is a validated :class:`monitor.config.Config` naming it (portal ``demo``, six bodies, one of which
+has not published). :class:`DemoPortal` is the same with the test hooks: edit a report after publication, publish
+a new one, add any page, make a route misbehave, read the request log. ``run_crawl_demo(out, err)`` is
+``nianbao demo``'s crawl part. See :mod:`crawler.demo_portal.site` for what each body demonstrates.
+"""
+
+from __future__ import annotations
+
+from crawler.demo_portal.demo import run_crawl_demo
+from crawler.demo_portal.portal import HANWEB_SELECTORS, PORTAL_ID, DemoPortal, demo_config_data, serve_demo
+from crawler.demo_portal.server import MODES, Logged
+from crawler.demo_portal.site import BODIES, ExpectedDocument
+
+__all__ = [
+    "BODIES",
+    "HANWEB_SELECTORS",
+    "MODES",
+    "PORTAL_ID",
+    "DemoPortal",
+    "ExpectedDocument",
+    "Logged",
+    "demo_config_data",
+    "run_crawl_demo",
+    "serve_demo",
+]

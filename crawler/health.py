@@ -1,0 +1,85 @@
+"""Crawl health: what a run did and how it ended.
+
+A run fails when it could not see the whole of a configured 年报 column (a start URL or a body's column answered
+an error, timed out, redirected in a loop, moved, or says "not found"), when it hit the time limit, or when the
+crawler itself failed. A failed run is a crawl problem: the monitor must not read it as bodies that did not
+publish. Problems with single documents are listed in ``errors`` and do not fail the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitor.store import CrawlStats
+
+TIME_LIMIT = "time limit"
+
+
+@dataclass
+class CrawlHealth:
+    """Counters and problems collected while crawling one portal."""
+
+    pages: int = 0
+    new_documents: int = 0
+    changed_documents: int = 0
+    unchanged_documents: int = 0
+    rejected_documents: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    columns: dict[str, str | None] = field(default_factory=dict)  # configured column URL → problem (None = fine)
+    internal_errors: int = 0
+    close_reason: str | None = None
+
+    def expect_column(self, url: str) -> None:
+        """A configured column that must be reached for the run to count."""
+        self.columns.setdefault(url, "no answer")
+
+    def column_reached(self, url: str) -> None:
+        """The column answered with a list page."""
+        if self.columns.get(url) == "no answer":
+            self.columns[url] = None
+
+    def column_failed(self, url: str, reason: str) -> None:
+        """The column could not be read: a crawl problem."""
+        self.columns[url] = reason
+        self.errors.append({"kind": "column", "url": url, "reason": reason})
+
+    def error(self, kind: str, url: str, reason: str) -> None:
+        """A problem with one page or document."""
+        self.errors.append({"kind": kind, "url": url, "reason": reason})
+
+    def count(self, outcome: str) -> None:
+        """Count a stored document by the store's outcome ("new", "changed", "unchanged")."""
+        if outcome == "new":
+            self.new_documents += 1
+        elif outcome == "changed":
+            self.changed_documents += 1
+        else:
+            self.unchanged_documents += 1
+
+    def verdict(self) -> tuple[bool, str]:
+        """(failed, reason) of the run."""
+        if self.close_reason == "closespider_timeout":
+            return True, TIME_LIMIT
+        broken = [(url, problem) for url, problem in self.columns.items() if problem is not None]
+        if broken:
+            url, problem = broken[0]
+            more = f" (+{len(broken) - 1} more)" if len(broken) > 1 else ""
+            return True, f"column unavailable: {url}: {problem}{more}"[:200]
+        if self.internal_errors:
+            return True, f"crawler error on {self.internal_errors} page(s)"
+        if self.close_reason not in (None, "finished"):
+            return True, str(self.close_reason)[:200]
+        return False, "finished"
+
+    def stats(self, wire: dict[str, Any]) -> CrawlStats:
+        """The run's statistics: request counts from the wire, the rest from this object."""
+        return CrawlStats(
+            requests=int(wire.get("nianbao/requests", 0)),
+            responses_304=int(wire.get("nianbao/status/304", 0)),
+            bytes=int(wire.get("nianbao/bytes", 0)),
+            pages=self.pages,
+            new_documents=self.new_documents,
+            changed_documents=self.changed_documents,
+            errors=list(self.errors),
+        )

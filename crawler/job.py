@@ -1,0 +1,62 @@
+"""What one crawl child is told to do: the portal, the bodies, where to store, its time limit. JSON on disk.
+
+The parent (:func:`crawler.run.crawl_portal`) writes it, the child (``python -m crawler.main --job FILE``) reads
+it: the child needs neither the configuration file nor the parent's objects.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any, TypeVar
+
+from monitor.config import Body, Portal
+
+T = TypeVar("T", Portal, Body)
+
+
+@dataclass(frozen=True)
+class CrawlJob:
+    """One crawl of one portal, already registered as crawl run ``run_id``."""
+
+    run_id: int
+    portal: Portal
+    bodies: tuple[Body, ...]
+    timezone: str
+    database_url: str
+    blobs_dir: str
+    cache_dir: str
+    time_limit: float
+    log_level: str = "INFO"
+
+    def to_json(self) -> str:
+        """The job as JSON."""
+        data = asdict(self)
+        data["portal"]["selectors"] = dict(self.portal.selectors)
+        return json.dumps(data, ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> CrawlJob:
+        """The job written by :meth:`to_json`."""
+        data = json.loads(text)
+        return cls(
+            run_id=int(data["run_id"]),
+            portal=_rebuild(Portal, data["portal"]),
+            bodies=tuple(_rebuild(Body, item) for item in data["bodies"]),
+            timezone=str(data["timezone"]),
+            database_url=str(data["database_url"]),
+            blobs_dir=str(data["blobs_dir"]),
+            cache_dir=str(data["cache_dir"]),
+            time_limit=float(data["time_limit"]),
+            log_level=str(data.get("log_level", "INFO")),
+        )
+
+
+def _rebuild(kind: type[T], data: dict[str, Any]) -> T:
+    """A frozen configuration dataclass from its ``asdict`` form (JSON lists back to tuples)."""
+    values: dict[str, Any] = {}
+    for item in fields(kind):
+        if item.name in data:
+            value = data[item.name]
+            values[item.name] = tuple(value) if isinstance(value, list) else value
+    return kind(**values)

@@ -1,0 +1,125 @@
+"""Downloader middlewares and the cache policy of a portal crawl (their order is set in ``crawler.settings``).
+
+- :class:`ConfiguredHostsMiddleware` (first): a request to a host outside the portal's ``allowed_domains``, or not
+  http(s), is dropped before anything else sees it — redirects and robots.txt included.
+- :class:`BackoffMiddleware` (after Scrapy's retry): a retried request waits ``base × 2^n`` seconds first.
+- :class:`RevalidatingCacheMiddleware` with :class:`RevalidatingPolicy` (Scrapy's HTTP cache, stricter): a cached
+  column page is used only when the server says 304. Scrapy's own cache would also serve the old copy when the
+  server answers 5xx or the connection fails, which would hide a broken column.
+- :class:`WireStatsMiddleware` (last, next to the downloader): requests, bytes and statuses as they crossed the
+  network; the cache's 304 → 200 substitution happens above it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from scrapy.downloadermiddlewares.httpcache import HttpCacheMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.extensions.httpcache import RFC2616Policy
+from scrapy.utils.httpobj import urlparse_cached
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
+
+OUTSIDE = "outside the configured domains"
+
+
+def host_allowed(host: str | None, domains: list[str] | tuple[str, ...]) -> bool:
+    """True when ``host`` is one of ``domains`` or a subdomain of one."""
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    return any(host == d.lower() or host.endswith("." + d.lower()) for d in domains)
+
+
+class ConfiguredHostsMiddleware:
+    """Never an address outside what the configuration names."""
+
+    def __init__(self, domains: list[str], stats: StatsCollector) -> None:
+        self.domains = domains
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConfiguredHostsMiddleware:
+        """Configured from ``NIANBAO_ALLOWED_DOMAINS``."""
+        domains = crawler.settings.getlist("NIANBAO_ALLOWED_DOMAINS")
+        if not domains:
+            raise NotConfigured("NIANBAO_ALLOWED_DOMAINS is empty")
+        assert crawler.stats is not None
+        return cls(domains, crawler.stats)
+
+    def process_request(self, request: Request) -> None:
+        """Drop the request unless its host is configured."""
+        parts = urlparse_cached(request)
+        if parts.scheme not in ("http", "https") or not host_allowed(parts.hostname, self.domains):
+            self.stats.inc_value("nianbao/blocked")
+            raise IgnoreRequest(f"{OUTSIDE}: {request.url}")
+
+
+class BackoffMiddleware:
+    """Wait before a retry: ``base × 2^n`` seconds for the n-th retry."""
+
+    def __init__(self, base: float) -> None:
+        self.base = base
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffMiddleware:
+        """Configured from ``NIANBAO_RETRY_BACKOFF``."""
+        return cls(crawler.settings.getfloat("NIANBAO_RETRY_BACKOFF", 1.0))
+
+    async def process_request(self, request: Request) -> None:
+        """Sleep once per retry attempt."""
+        retries = int(request.meta.get("retry_times", 0))
+        if retries and request.meta.get("nianbao_backoff") != retries:
+            request.meta["nianbao_backoff"] = retries
+            await asyncio.sleep(self.base * 2**retries)
+
+
+class RevalidatingPolicy(RFC2616Policy):
+    """RFC 2616 caching, but a cached page is valid only when the server answers 304 Not Modified."""
+
+    def is_cached_response_valid(self, cachedresponse: Response, response: Response, request: Request) -> bool:
+        """Only a 304 revalidates the cached copy; a 5xx is the server's problem and must be seen."""
+        return response.status == 304
+
+
+class RevalidatingCacheMiddleware(HttpCacheMiddleware):
+    """Scrapy's HTTP cache without "error recovery": a failed download is a failure, not the old copy."""
+
+    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
+        """Forget the cached copy and let the error through."""
+        request.meta.pop("cached_response", None)
+
+
+class WireStatsMiddleware:
+    """Counts what crossed the network: ``nianbao/requests``, ``nianbao/bytes``, ``nianbao/status/<code>``."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WireStatsMiddleware:
+        """Counting into the crawler's stats."""
+        assert crawler.stats is not None
+        return cls(crawler.stats)
+
+    def process_request(self, request: Request) -> None:
+        """One request sent."""
+        self.stats.inc_value("nianbao/requests")
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """The status and size (headers and body) of what came back."""
+        headers = sum(len(k) + sum(len(v) + 4 for v in values) for k, values in response.headers.items())
+        self.stats.inc_value("nianbao/bytes", headers + len(response.body) + 17)
+        self.stats.inc_value(f"nianbao/status/{response.status}")
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> Any:
+        """A failed download."""
+        self.stats.inc_value("nianbao/failed")
+        return None

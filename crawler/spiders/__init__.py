@@ -1,0 +1,1 @@
+"""The spiders of the crawler: one configuration-driven spider covers any portal."""

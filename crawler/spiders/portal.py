@@ -1,0 +1,360 @@
+"""The portal spider: one configuration drives it over any county portal's 年报 columns.
+
+From each configured column (the portal's start URLs and every body's own column) it reads the list pages, follows
+their other pages and sub-columns, and fetches every entry whose title (or URL token) says it is an annual report.
+An article page is read for its title, publisher and publication date, and its attachments are fetched as
+documents of their own. Column pages are revalidated through the HTTP cache; documents already stored are asked
+for with their validators (If-None-Match / If-Modified-Since) or, without validators, not fetched again unless
+their list entry changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+from scrapy import Request, Spider
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler import dates, failures
+from crawler.attribution import Attribution, BodyMatcher, page_publisher
+from crawler.health import CrawlHealth
+from crawler.items import FetchedDocument, RejectedDocument
+from crawler.job import CrawlJob
+from crawler.links import Entry, attachment_links, is_list_url, looks_not_found, read_list
+from crawler.middlewares import OUTSIDE, host_allowed
+from crawler.titles import about_reports, is_report_title, list_entry, looks_like_column_name, report_year
+from documents import detect_format
+from documents.errors import ExtractionError
+from documents.html import extract_html
+from monitor.store import Store
+
+_TOKEN = re.compile(r"^(?:zfxxgknb|xxgknb|gknb|ndbg|nb)(?:\d+|_.*)?$", re.I)
+_INDEX = re.compile(r"/(?:index|default)\.s?html?$", re.I)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Column:
+    """The configured column a list page belongs to, and the body a (sub-)column is for."""
+
+    url: str
+    root: str
+    body_id: str | None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Meta of a list page request: its column; ``configured`` when this URL is the configured column itself."""
+
+    column: Column
+    configured: bool
+
+
+@dataclass(frozen=True)
+class Parent:
+    """An article page whose attachment is being fetched: what the attachment inherits from it."""
+
+    url: str
+    title: str | None
+    attribution: Attribution
+    year: int | None
+    published_on: date
+    published_from: str
+
+
+@dataclass(frozen=True)
+class Found:
+    """Meta of a document request: how it was listed."""
+
+    title: str
+    list_entry: str
+    list_url: str
+    column_body: str | None
+    parent: Parent | None = None
+
+
+def has_report_token(url: str) -> bool:
+    """True when a segment of the URL path is a 年报 column token (zfxxgknb, xxgknb, gknb, ndbg, nb)."""
+    return any(_TOKEN.match(segment) for segment in urlsplit(url).path.split("/"))
+
+
+def canonical(url: str) -> str:
+    """The URL used to tell pages apart: no fragment, ``…/index.html`` is its folder."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=_INDEX.sub("/", parts.path) or "/", fragment=""))
+
+
+def _root(url: str) -> str:
+    path = urlsplit(canonical(url)).path
+    return path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
+
+
+class PortalSpider(Spider):
+    """Crawls one portal's 年报 columns as configured in a :class:`CrawlJob`."""
+
+    name = "portal"
+
+    def __init__(self, job: CrawlJob, store: Store, health: CrawlHealth, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.job = job
+        self.portal = job.portal
+        self.allowed_domains = list(job.portal.allowed_domains)
+        self.crawl_store = store.crawl
+        self.health = health
+        self.matcher = BodyMatcher(job.bodies)
+        self.selectors = dict(job.portal.selectors)
+        self.timezone = ZoneInfo(job.timezone)
+        self.requested: set[str] = set()
+        self.list_requests = 0
+
+    # ------------------------------------------------------------------------------------------------ columns
+
+    def columns(self) -> list[Column]:
+        """The configured columns: the portal's start URLs, then each body's own column on this portal."""
+        by_url = {canonical(b.column): b.id for b in self.job.bodies if b.portal == self.portal.id and b.column}
+        out = [Column(url, _root(url), by_url.get(canonical(url))) for url in self.portal.start_urls]
+        for body in self.job.bodies:
+            if body.portal == self.portal.id and body.column:
+                out.append(Column(body.column, _root(body.column), body.id))
+        return out
+
+    async def start(self) -> AsyncIterator[Any]:
+        """One conditional request per configured column."""
+        for column in self.columns():
+            self.health.expect_column(column.url)
+            if not self._allowed(column.url):
+                self.health.column_failed(column.url, OUTSIDE)
+                continue
+            request = self._list_request(column.url, column, configured=True)
+            if request is not None:
+                yield request
+
+    def _allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and host_allowed(parts.hostname, self.portal.allowed_domains)
+
+    def _list_request(self, url: str, column: Column, *, configured: bool) -> Request | None:
+        key = canonical(url)
+        if key in self.requested:
+            return None
+        if not configured and self.list_requests >= self.portal.max_pages:
+            if self.list_requests == self.portal.max_pages:
+                self.health.error("list", url, f"max_pages ({self.portal.max_pages}) reached; later pages not read")
+                self.list_requests += 1
+            return None
+        self.requested.add(key)
+        self.list_requests += 1
+        return Request(
+            url,
+            callback=self.parse_list,
+            errback=self.failed,
+            headers={"Cache-Control": "max-age=0"},  # always revalidate: conditional request, 304 when unchanged
+            meta={"nianbao_list": Listing(column, configured)},
+            dont_filter=True,  # our own bookkeeping dedupes; a redirect loop must reach its limit, not vanish
+            priority=10,
+        )
+
+    def _column_problem(self, response: Response, column_url: str) -> str | None:
+        if response.meta.get("redirect_urls"):
+            before, after = urlsplit(canonical(column_url)), urlsplit(canonical(response.url))
+            if (before.path.rstrip("/"), before.query) != (after.path.rstrip("/"), after.query):
+                return f"moved: redirected to {response.url}"
+        if isinstance(response, TextResponse) and looks_not_found(response.text):
+            return "the page says it does not exist (soft 404)"
+        if not isinstance(response, TextResponse):
+            return f"not a web page ({_header(response, b'Content-Type')})"
+        return None
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        """A column page: follow report links, sub-columns and the list's other pages."""
+        listing: Listing = response.meta["nianbao_list"]
+        column = listing.column
+        if listing.configured:
+            problem = self._column_problem(response, column.url)
+            if problem is not None:
+                self.health.column_failed(column.url, problem)
+                return
+            self.health.column_reached(column.url)
+        self.health.pages += 1
+        if not isinstance(response, TextResponse):
+            self.health.error("list", response.url, "not a web page")
+            return
+        page = read_list(response.text, response.url, self.selectors)
+        for entry in page.entries:
+            if not self._allowed(entry.url):
+                continue
+            request: Request | None = None
+            if self._is_report_link(entry):
+                found = Found(entry.title, list_entry(entry.title, entry.date_text), response.url, column.body_id)
+                request = self._document_request(entry.url, found)
+            elif is_list_url(entry.url) and self._in_column(entry, column):
+                body = self.matcher.in_text(entry.title) or column.body_id
+                request = self._list_request(entry.url, Column(column.url, column.root, body), configured=False)
+            if request is not None:
+                yield request
+        for url in page.pages:
+            if self._allowed(url):
+                request = self._list_request(url, column, configured=False)
+                if request is not None:
+                    yield request
+
+    def _is_report_link(self, entry: Entry) -> bool:
+        if is_report_title(entry.title, in_column=True):
+            return True
+        # A URL token plus a year: "2025年" linking to …/zfxxgknb/2025/t2026…html is a report, not a sub-column.
+        return (
+            has_report_token(entry.url)
+            and not is_list_url(entry.url)
+            and report_year(entry.title) is not None
+            and not about_reports(entry.title)
+        )
+
+    def _in_column(self, entry: Entry, column: Column) -> bool:
+        parts, root = urlsplit(entry.url), urlsplit(column.url)
+        if parts.netloc == root.netloc and urlsplit(canonical(entry.url)).path.startswith(column.root):
+            return True
+        return has_report_token(entry.url) and looks_like_column_name(entry.title)
+
+    # ------------------------------------------------------------------------------------------------ documents
+
+    def _now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def _document_request(self, url: str, found: Found) -> Request | None:
+        key = canonical(url)
+        if key in self.requested:
+            return None
+        self.requested.add(key)
+        known = self.crawl_store.known(url)
+        headers: dict[str, str] = {}
+        if known is not None:
+            same_entry = known.list_entry == found.list_entry
+            if known.status == "rejected" and same_entry and (known.reject_reason or "").startswith(failures.TOO_LARGE):
+                self.crawl_store.seen(url, self._now())
+                return None
+            if known.status != "rejected" and known.sha256:
+                if known.etag:
+                    headers["If-None-Match"] = known.etag
+                if known.last_modified:
+                    headers["If-Modified-Since"] = known.last_modified
+                if not headers and same_entry:  # nothing says it changed: do not download it again
+                    self.crawl_store.seen(url, self._now())
+                    self.health.unchanged_documents += 1
+                    return None
+        return Request(
+            url,
+            callback=self.parse_document,
+            errback=self.failed,
+            headers=headers,
+            meta={"nianbao_doc": found, "dont_cache": True, "handle_httpstatus_list": [304]},
+            dont_filter=True,
+        )
+
+    def parse_document(self, response: Response) -> Iterator[Any]:
+        """A report page or file: store it, then fetch its attachments."""
+        found: Found = response.meta["nianbao_doc"]
+        now = self._now()
+        url = listed_url(response)  # a redirected document stays known under the address it is listed with
+        if response.status == 304:
+            self.crawl_store.seen(url, now)
+            self.health.unchanged_documents += 1
+            for known in self.crawl_store.children(url):
+                again = Found(known.title or found.title, known.list_entry or "", found.list_url, None)
+                request = self._document_request(known.url, again)
+                if request is not None:
+                    yield request
+            return
+        data = response.body
+        content_type = _header(response, b"Content-Type")
+        meta: dict[str, str] = {}
+        is_page = detect_format(data) == "html" and found.parent is None
+        if is_page:
+            try:
+                meta = dict(extract_html(data, content_type=content_type).meta)
+            except ExtractionError:
+                is_page = False
+        first_seen = now.astimezone(self.timezone).date()
+        if found.parent is not None:
+            parent = found.parent
+            title, attribution, year = parent.title, parent.attribution, parent.year
+            published_on, published_from = parent.published_on, parent.published_from
+        else:
+            title = meta.get("articletitle") or found.title or meta.get("title")
+            text = _TAGS.sub(" ", response.text[:50000]) if is_page and isinstance(response, TextResponse) else ""
+            attribution = self.matcher.attribute(title, page_publisher(meta, text), found.column_body)
+            year = report_year(title) or report_year(found.title)
+            published_on, published_from = dates.publication_date(meta, response.url, first_seen)
+        yield FetchedDocument(
+            url=url,
+            data=data,
+            fetched_at=now,
+            portal_id=self.portal.id,
+            body_id=attribution.body_id,
+            body_from=attribution.source,
+            title=title,
+            year=year,
+            list_url=found.list_url,
+            parent_url=found.parent.url if found.parent else None,
+            in_column=True,
+            content_type=content_type,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            published_on=published_on,
+            published_from=published_from,
+            list_entry=found.list_entry,
+        )
+        if is_page and isinstance(response, TextResponse):
+            parent = Parent(url, title, attribution, year, published_on, published_from)
+            for link in attachment_links(response.text, response.url, self.selectors):
+                if not self._allowed(link.url):
+                    continue
+                child = Found(link.title, list_entry(link.title, ""), found.list_url, found.column_body, parent)
+                request = self._document_request(link.url, child)
+                if request is not None:
+                    yield request
+
+    # ------------------------------------------------------------------------------------------------ failures
+
+    def failed(self, failure: Failure) -> Iterator[Any]:
+        """A request that did not come back with a usable response."""
+        request = getattr(failure, "request", None)
+        if request is None:
+            return
+        reason = failures.describe(failure, timeout=self.portal.timeout, max_bytes=self.portal.max_bytes)
+        listing: Listing | None = request.meta.get("nianbao_list")
+        if listing is not None:
+            if listing.configured:
+                self.health.column_failed(listing.column.url, reason)
+            else:
+                self.health.error("list", request.url, reason)
+            return
+        found: Found | None = request.meta.get("nianbao_doc")
+        self.health.error("document", request.url, reason)
+        if found is not None and failures.permanent(reason):
+            yield RejectedDocument(
+                request.url,
+                reason,
+                self._now(),
+                self.portal.id,
+                list_entry=found.list_entry,
+                parent_url=found.parent.url if found.parent else None,
+                title=found.parent.title if found.parent else found.title,
+            )
+
+
+def listed_url(response: Response) -> str:
+    """The URL a response was asked for before any redirect."""
+    redirects = response.meta.get("redirect_urls")
+    return str(redirects[0]) if redirects else response.url
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,126 @@
+"""Acceptance 4: a portal that answers 500, times out, redirects in a loop, moves or loses its 年报 column, or
+serves a 2 GB file → the run is recorded as failed (or the document as rejected) with the reason; nothing else is
+affected. And the crawl's hard time limit."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from crawler.demo_portal import DemoPortal
+from crawler.demo_portal import pages as demo_pages
+from monitor.store.models import Event
+from tests.crawler.conftest import Workspace, by_route, with_portal
+
+COLUMN = "/zwgk/zfxxgknb/"
+PDF = "/zwgk/zfxxgknb/xiping/W020260119_1003.pdf"
+DOCX = "/zwgk/zfxxgknb/dayu/202601/P020260123384756291847.docx"
+PAGE = "/zwgk/zfxxgknb/ciying/202601/t20260120_1001.html"
+
+
+def _failed_events(workspace: Workspace) -> list[dict[str, object]]:
+    store = workspace.store()
+    try:
+        with store.db.transaction() as session:
+            return [e.data for e in session.scalars(select(Event).where(Event.kind == "crawl.failed"))]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        ("error", "HTTP 500"),
+        ("redirect-loop", "redirect loop"),
+        ("gone", "HTTP 404"),
+        ("moved", "moved: redirected to"),
+    ],
+)
+def test_a_broken_column_fails_the_run_and_the_other_columns_are_still_read(
+    portal: DemoPortal, workspace: Workspace, mode: str, reason: str
+) -> None:
+    portal.misbehave(COLUMN, mode)
+    summary = workspace.crawl(portal.config)
+    assert summary.status == "failed"
+    assert summary.finish_reason is not None
+    assert summary.finish_reason.startswith(f"column unavailable: {portal.url(COLUMN)}: {reason}")
+    assert [e["kind"] for e in summary.errors] == ["column"]
+    assert summary.new_documents == 7  # every body's own column still led to its report
+    assert [e["run"] for e in _failed_events(workspace)] == [summary.run_id]
+    if mode == "redirect-loop":
+        assert len([e for e in portal.log if e.route.startswith(COLUMN + "?") or e.route == COLUMN]) <= 6
+    if mode == "error":  # the portal recovers: the next crawl is fine again
+        portal.behave()
+        again = workspace.crawl(portal.config)
+        assert (again.status, again.new_documents) == ("finished", 0)
+
+
+def test_a_column_that_says_not_found_is_a_crawl_problem(portal: DemoPortal, workspace: Workspace) -> None:
+    portal.add_page(COLUMN + "index.html", demo_pages.NOT_FOUND.encode())
+    summary = workspace.crawl(portal.config)
+    assert summary.status == "failed"
+    assert "soft 404" in (summary.finish_reason or "")
+
+
+def test_a_missing_body_column_is_a_crawl_problem_not_silence(portal: DemoPortal, workspace: Workspace) -> None:
+    portal.misbehave("/zwgk/zfxxgknb/shenji/", "gone")
+    summary = workspace.crawl(portal.config)
+    assert summary.status == "failed"
+    assert summary.finish_reason == f"column unavailable: {portal.url('/zwgk/zfxxgknb/shenji/')}: HTTP 404"
+
+
+def test_a_cached_column_that_now_answers_500_is_not_hidden_by_the_cache(portal: DemoPortal, workspace: Workspace) -> None:
+    assert workspace.crawl(portal.config).status == "finished"
+    portal.misbehave(COLUMN, "error")
+    summary = workspace.crawl(portal.config)
+    assert summary.status == "failed"
+    assert "HTTP 500" in (summary.finish_reason or "")
+    assert len([e for e in portal.log if e.route == COLUMN and e.status == 500]) == 3  # the request and 2 retries
+
+
+def test_a_column_that_times_out_fails_after_retries_with_back_off(portal: DemoPortal, workspace: Workspace) -> None:
+    portal.misbehave(COLUMN, "slow", seconds=4)
+    summary = workspace.crawl(with_portal(portal.config, timeout=1))
+    assert summary.status == "failed"
+    assert summary.finish_reason == f"column unavailable: {portal.url(COLUMN)}: timed out after 1s"
+    assert summary.new_documents == 7
+
+
+@pytest.mark.parametrize("mode", ["huge", "endless"])
+def test_a_2gb_attachment_is_rejected_and_nothing_else_is_affected(portal: DemoPortal, workspace: Workspace, mode: str) -> None:
+    portal.misbehave(PDF, mode)
+    summary = workspace.crawl(portal.config)
+    assert (summary.status, summary.new_documents) == ("finished", 6)
+    assert [(e["kind"], e["reason"]) for e in summary.errors] == [("document", "too large: larger than the 5242880-byte limit")]
+    documents = by_route(workspace.documents(), portal.base_url)
+    assert (documents[PDF].status, documents[PDF].sha256) == ("rejected", None)
+    assert (documents[PDF].reject_reason or "").startswith("too large")
+    assert all(d.status == "active" for route, d in documents.items() if route != PDF)
+    streamed = [e for e in portal.log if e.route == PDF]
+    assert len(streamed) == 1 and streamed[0].size < 16 * 1024**2  # the crawler hung up early
+    if mode == "endless":
+        return
+    portal.clear_log()
+    again = workspace.crawl(portal.config)
+    assert PDF not in {e.route for e in portal.log}  # a rejected, unchanged entry is not downloaded again
+    assert again.status == "finished"
+
+
+def test_a_document_answering_500_is_an_error_of_the_run_not_a_failure(portal: DemoPortal, workspace: Workspace) -> None:
+    portal.misbehave(PAGE, "error")
+    summary = workspace.crawl(portal.config)
+    assert (summary.status, summary.new_documents) == ("finished", 6)
+    assert [(e["kind"], e["reason"]) for e in summary.errors] == [("document", "HTTP 500")]
+    assert PAGE not in by_route(workspace.documents(), portal.base_url)
+    portal.behave()
+    assert workspace.crawl(portal.config).new_documents == 1
+
+
+@pytest.mark.parametrize("limit", [1, 4])
+def test_the_time_limit_ends_the_crawl_and_fails_the_run(portal: DemoPortal, workspace: Workspace, limit: int) -> None:
+    """1 s: the parent kills the child's process group; 4 s: the spider closes itself first."""
+    portal.misbehave(COLUMN, "slow", seconds=60)
+    summary = workspace.crawl(portal.config, time_limit=limit)
+    assert (summary.status, summary.finish_reason) == ("failed", "time limit")
+    assert summary.seconds < limit + 3
+    assert [e["reason"] for e in _failed_events(workspace)] == ["time limit"]
