@@ -8,6 +8,9 @@ process fills in its statistics and how it ended.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -60,8 +63,27 @@ def crawl(job: CrawlJob) -> tuple[bool, str]:
         store.close()
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Ask Linux to end this crawl when the process that started it dies.
+
+    A service killed with SIGKILL must not leave a crawl running on its own: the restarted service would
+    crawl the same portal at the same time. SIGTERM lets Scrapy stop cleanly.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    parent = os.environ.get("NIANBAO_PARENT_PID")
+    if parent and parent.isdigit() and os.getppid() != int(parent):
+        sys.exit(3)  # the parent died before the request above took effect
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the crawl child."""
+    die_with_parent()
     parser = argparse.ArgumentParser(prog="python -m crawler.main", description="crawl one portal (child process)")
     parser.add_argument("--job", required=True, help="the job file written by crawler.run.crawl_portal")
     args = parser.parse_args(argv)

@@ -138,6 +138,7 @@ def _child_environment() -> dict[str, str]:
     source = str(Path(crawler.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (source, env.get("PYTHONPATH", "")) if p)
     env.setdefault("PYTHONIOENCODING", "utf-8")
+    env["NIANBAO_PARENT_PID"] = str(os.getpid())
     return env
 
 

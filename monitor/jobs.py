@@ -24,6 +24,9 @@ STOP = threading.Event()
 
 _apps: dict[str, App] = {}
 _lock = threading.Lock()
+# Checking runs in one thread at a time: the crawl job and the process job both call it, and PDFium (PDF
+# reading) is not thread-safe.
+_processing = threading.Lock()
 
 
 def app_for(config_file: str) -> App:
@@ -58,6 +61,11 @@ def poll_portal(config_file: str, portal_id: str) -> dict[str, Any]:
 def process_pending(config_file: str) -> None:
     """Check fetched document versions, a batch at a time, until none is pending or the service stops."""
     app = app_for(config_file)
+    with _processing:
+        _process_until_done(app)
+
+
+def _process_until_done(app: App) -> None:
     while not STOP.is_set():
         stats = app.process(limit=20)
         if stats.checked or stats.unreadable:

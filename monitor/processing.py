@@ -23,6 +23,7 @@ from monitor.store.outbox import OutboxDraft, add_drafts
 from monitor.store.registry import (
     PendingVersion,
     checked_versions,
+    crawl_in_progress,
     current_versions,
     earlier_checked_version,
     mark_unreadable,
@@ -50,6 +51,7 @@ class ProcessStats:
 
     checked: int = 0
     unreadable: int = 0
+    deferred: int = 0
     opened: int = 0
     resolved: int = 0
     reopened: int = 0
@@ -171,12 +173,18 @@ class Processor:
         with self.store.db.transaction() as session:
             set_document_body(session, version.document_id, body.id, year)
             others = [v for v in current_versions(session, body.id, year) if v.version_id != version.version_id]
+            crawling = crawl_in_progress(session, version.document_id)
         parsed = [_Parsed(version, report)]
         for other in others:
             try:
                 parsed.append(_Parsed(other, self._parse(other)))
             except (ExtractionError, NotAReportError, FileNotFoundError):
                 continue
+        if crawling and not any(_is_full(item.report) for item in parsed):
+            # A page announcing its report while the crawl that fetches the attachment is still running: checking
+            # it now would report the sections of a page that only links to the report.
+            stats.deferred += 1
+            return
         self._reconcile(parsed, body, year, now, stats)
 
     def _findings(

@@ -31,6 +31,7 @@ from crawler.links import Entry, attachment_links, is_list_url, looks_not_found,
 from crawler.middlewares import OUTSIDE, host_allowed
 from crawler.titles import about_reports, is_report_title, list_entry, looks_like_column_name, report_year
 from documents import detect_format
+from documents.encoding import decode_page
 from documents.errors import ExtractionError
 from documents.html import extract_html
 from monitor.store import Store
@@ -265,11 +266,7 @@ class PortalSpider(Spider):
         if response.status == 304:
             self.crawl_store.seen(url, now)
             self.health.unchanged_documents += 1
-            for known in self.crawl_store.children(url):
-                again = Found(known.title or found.title, known.list_entry or "", found.list_url, None)
-                request = self._document_request(known.url, again)
-                if request is not None:
-                    yield request
+            yield from self._attachments_of_stored_page(url, found, now)
             return
         data = response.body
         content_type = _header(response, b"Content-Type")
@@ -319,6 +316,36 @@ class PortalSpider(Spider):
                 request = self._document_request(link.url, child)
                 if request is not None:
                     yield request
+
+    def _attachments_of_stored_page(self, url: str, found: Found, now: datetime) -> Iterator[Request]:
+        """An unchanged page: its attachments are asked again from the copy in the store.
+
+        A crawl cut off after storing a page but before its attachments (a service killed mid-crawl) thus
+        fetches them next time; attachments already stored are asked with their validators (304).
+        """
+        known = self.crawl_store.known(url)
+        if known is None or known.sha256 is None or found.parent is not None:
+            return
+        try:
+            text, _codec = decode_page(self.crawl_store.blobs.get(known.sha256))
+        except (FileNotFoundError, ExtractionError):
+            return
+        first_seen = now.astimezone(self.timezone).date()
+        parent = Parent(
+            url,
+            known.title,
+            Attribution(known.body_id, known.body_from),
+            known.year,
+            known.published_on or first_seen,
+            known.published_from or "first_seen",
+        )
+        for link in attachment_links(text, url, self.selectors):
+            if not self._allowed(link.url):
+                continue
+            child = Found(link.title, list_entry(link.title, ""), found.list_url, found.column_body, parent)
+            request = self._document_request(link.url, child)
+            if request is not None:
+                yield request
 
     # ------------------------------------------------------------------------------------------------ failures
 

@@ -30,6 +30,11 @@ class KnownDocument:
     status: str
     list_entry: str | None = None
     reject_reason: str | None = None
+    body_id: str | None = None
+    body_from: str | None = None
+    year: int | None = None
+    published_on: date | None = None
+    published_from: str | None = None
 
 
 @dataclass
@@ -182,8 +187,14 @@ class CrawlStore:
             session.add(Event(at=at, kind="document.rejected", document_id=document.id, data={"url": url, "reason": reason}))
 
     def start_run(self, portal_id: str, at: datetime) -> int:
-        """Open a crawl run and return its id."""
+        """Open a crawl run and return its id.
+
+        Runs of the portal still marked running belong to a crawl that died with its service (one portal is
+        never crawled twice at once): they are closed as failed first.
+        """
         with self.db.transaction() as session:
+            for stale in session.scalars(select(CrawlRun).where(CrawlRun.portal_id == portal_id, CrawlRun.status == "running")):
+                stale.status, stale.finished_at, stale.finish_reason = "failed", at, "中断（服务在抓取中途停止）"
             run = CrawlRun(portal_id=portal_id, started_at=at, status="running")
             session.add(run)
             session.flush()
@@ -203,17 +214,6 @@ class CrawlStore:
             run.errors = list(stats.errors)
             if failed:
                 session.add(Event(at=at, kind="crawl.failed", data={"portal": run.portal_id, "run": run_id, "reason": reason}))
-
-    def children(self, parent_url: str) -> list[KnownDocument]:
-        """The documents found on the page ``parent_url`` (its attachments), as the store knows them."""
-        with self.db.transaction() as session:
-            rows = session.execute(
-                select(Document, DocumentVersion.sha256)
-                .outerjoin(DocumentVersion, DocumentVersion.id == Document.current_version_id)
-                .where(Document.parent_url == parent_url)
-                .order_by(Document.id)
-            ).all()
-            return [_known(document, sha) for document, sha in rows]
 
     def sync(self, config: Config) -> None:
         """Bring the portals and bodies tables in step with the configuration (crawl runs and documents refer to
@@ -359,4 +359,9 @@ def _known(document: Document, sha256: str | None) -> KnownDocument:
         document.status,
         document.list_entry,
         document.reject_reason,
+        document.body_id,
+        document.body_from,
+        document.year,
+        document.published_on,
+        document.published_from,
     )

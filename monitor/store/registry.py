@@ -216,3 +216,12 @@ def event_exists(session: Session, kind: str, key: str) -> bool:
         if isinstance(data, dict) and data.get("key") == key:
             return True
     return False
+
+
+def crawl_in_progress(session: Session, document_id: int) -> bool:
+    """True while a crawl of the document's portal is under way (its attachments may still be coming)."""
+    document = session.get(Document, document_id)
+    if document is None or document.portal_id is None:
+        return False
+    running = select(CrawlRun.id).where(CrawlRun.portal_id == document.portal_id, CrawlRun.status == "running").limit(1)
+    return session.scalar(running) is not None
