@@ -19,6 +19,7 @@ from monitor.store import Store
 from monitor.store.findings import FindingInput, reconcile
 from monitor.store.outbox import OutboxDraft, add_drafts
 from monitor.store.registry import event_exists, has_report, portal_healthy, record_event
+from notifications.policy import deadline_drafts
 from rules.deadlines import BODY_TYPE_ZH
 
 #: Builds the reminder notification for a body: (body, report year, deadline, days left) → drafts.
@@ -38,26 +39,13 @@ def _fingerprint(body_id: str, year: int) -> str:
     return hashlib.sha256(f"D601|{body_id}|{year}".encode()).hexdigest()[:16]
 
 
-def default_reminder(body: Body, year: int, deadline: date, days_left: int) -> list[OutboxDraft]:
-    """A plain reminder draft (used when notifications supplies no policy of its own)."""
-    return [
-        OutboxDraft(
-            key=f"reminder:{body.id}:{year}:{days_left}",
-            kind="reminder",
-            route=body.id,
-            body_id=body.id,
-            payload={"body": body.name, "year": year, "deadline": deadline.isoformat(), "days_left": days_left},
-        )
-    ]
-
-
 def sweep(
     store: Store,
     config: Config,
     clock: Clock,
     *,
     policy: Policy | None = None,
-    reminder_policy: ReminderPolicy = default_reminder,
+    reminder_policy: ReminderPolicy = deadline_drafts,
 ) -> SweepStats:
     """Run the sweep for the reports on last year (the year whose reports are due now)."""
     now = clock.now()

@@ -10,6 +10,7 @@ import logging
 import threading
 from typing import Any
 
+from crawler.run import crawl_portal
 from monitor.app import App
 from monitor.store.findings import expire_mutes
 from monitor.store.outbox import add_drafts
@@ -48,8 +49,6 @@ def close_apps() -> None:
 def poll_portal(config_file: str, portal_id: str) -> dict[str, Any]:
     """Crawl one portal in a child process with its time limit, then check what it fetched."""
     app = app_for(config_file)
-    from crawler.run import crawl_portal  # Scrapy loads only in the job that crawls (in a child process)
-
     portal = app.config.portal(portal_id)
     summary = crawl_portal(app.config_file, portal_id, app.store.db.url, str(app.store.blobs.root), time_limit=portal.time_limit)
     log.info("crawl %s: %s", portal_id, summary)

@@ -31,7 +31,6 @@ from monitor.store.registry import (
     previous_report_sha,
     save_report,
     set_document_body,
-    sync_registry,
 )
 from monitor.store.review import ReviewInput, record_review_items
 from rules import Context, NotAReportError, parse_report, run_rules
@@ -66,23 +65,7 @@ def deadline_for(config: Config, body: Body, year: int) -> tuple[date, bool]:
 
 def sync(store: Store, config: Config) -> None:
     """Bring the registry tables in step with the configuration."""
-    with store.db.transaction() as session:
-        sync_registry(
-            session,
-            [{"id": p.id, "name": p.name, "config": {"start_urls": list(p.start_urls)}} for p in config.portals],
-            [
-                {
-                    "id": b.id,
-                    "name": b.name,
-                    "type": b.type,
-                    "portal": b.portal,
-                    "aliases": b.aliases,
-                    "column": b.column,
-                    "deadline": b.deadline,
-                }
-                for b in config.bodies
-            ],
-        )
+    store.crawl.sync(config)
 
 
 def match_body(config: Config, name: str | None) -> Body | None:
