@@ -84,5 +84,9 @@ def crawl_settings(job: CrawlJob) -> dict[str, Any]:
             "crawler.middlewares.WireStatsMiddleware": 950,
         },
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
+        "EXTENSIONS": {
+            "scrapy.extensions.throttle.AutoThrottle": None,
+            "crawler.throttle.RevalidatingAutoThrottle": 0,
+        },
         "NIANBAO_ALLOWED_DOMAINS": list(portal.allowed_domains),
     }

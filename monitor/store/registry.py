@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.store.models import Body, CrawlRun, Document, DocumentVersion, Event, Portal, Report
@@ -69,12 +69,17 @@ def _pending(version: DocumentVersion, document: Document) -> PendingVersion:
 
 
 def pending_versions(session: Session, limit: int = 100) -> list[PendingVersion]:
-    """Current versions not yet checked, oldest first; superseded ones are marked so and skipped."""
+    """Current versions not yet checked, earliest report year first, then oldest first; superseded ones are marked
+    so and skipped.
+
+    A report is checked against its body's report for the year before (the H rules) only if that one was checked
+    first: a first crawl fetches several years at once, newest first as the columns list them.
+    """
     rows = session.execute(
         select(DocumentVersion, Document)
         .join(Document, Document.id == DocumentVersion.document_id)
         .where(DocumentVersion.state == "fetched")
-        .order_by(DocumentVersion.id)
+        .order_by(Document.year.is_(None), Document.year, DocumentVersion.id)
         .limit(limit)
     ).all()
     out = []
@@ -87,19 +92,22 @@ def pending_versions(session: Session, limit: int = 100) -> list[PendingVersion]
 
 
 def current_versions(session: Session, body_id: str, year: int) -> list[PendingVersion]:
-    """The current, readable versions of every document of a body and year (checked or about to be)."""
+    """The current, readable versions of every document of a body and year (checked or about to be).
+
+    A version belongs to the body and year of its report once checked, else to those of its document. One query:
+    the processor asks this for every version it checks, so it must not cost a query per stored document.
+    """
+    owned_by_report = and_(Report.id.is_not(None), Report.body_id == body_id, Report.year == year)
+    owned_by_document = and_(Report.id.is_(None), Document.body_id == body_id, Document.year == year)
     rows = session.execute(
         select(DocumentVersion, Document)
         .join(Document, Document.current_version_id == DocumentVersion.id)
+        .outerjoin(Report, Report.version_id == DocumentVersion.id)  # at most one: reports.version_id is unique
         .where(Document.status == "active", DocumentVersion.state.in_(("fetched", "checked")))
+        .where(or_(owned_by_report, owned_by_document))
+        .order_by(DocumentVersion.id)
     ).all()
-    out = []
-    for version, document in rows:
-        report = session.scalar(select(Report).where(Report.version_id == version.id))
-        owner = (report.body_id, report.year) if report else (document.body_id, document.year)
-        if owner == (body_id, year):
-            out.append(_pending(version, document))
-    return out
+    return [_pending(version, document) for version, document in rows]
 
 
 def checked_versions(session: Session) -> list[PendingVersion]:
