@@ -37,7 +37,9 @@ check: lint typecheck test
 
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/check_speed.py --write docs/performance.md
+	$(BIN)/python bench/formats_speed.py --write docs/performance.md
 	$(BIN)/python bench/crawl_speed.py --write docs/performance.md
+	$(BIN)/python bench/service_cycle.py --write docs/performance.md
 
 docs: $(STAMP)
 	$(BIN)/nianbao rules list --markdown > docs/rules.md

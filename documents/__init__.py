@@ -94,12 +94,40 @@ def _read_html(data: bytes, content_type: str | None) -> Document:
     return extract_html(data, content_type=content_type)
 
 
+def _read_pdf(data: bytes, content_type: str | None) -> Document:
+    from documents.pdf import extract_pdf
+
+    return extract_pdf(data)
+
+
+def _read_docx(data: bytes, content_type: str | None) -> Document:
+    from documents.docx import extract_docx
+
+    return extract_docx(data)
+
+
+def _read_office(data: bytes, content_type: str | None) -> Document:
+    from documents.office import extract_office
+
+    return extract_office(data)
+
+
+def _read_image(data: bytes, content_type: str | None) -> Document:
+    from documents.ocr import extract_image
+
+    return extract_image(data)
+
+
 Reader = Callable[[bytes, "str | None"], Document]
 
 #: The registry of readable formats: format name → reader. Formats detected but absent here are refused.
 FORMATS: dict[str, Reader] = {
     "text": _read_text,
     "html": _read_html,
+    "pdf": _read_pdf,
+    "docx": _read_docx,
+    "doc": _read_office,
+    "image": _read_image,
 }
 
 _FORMAT_NAMES = {"pdf": "PDF", "docx": "DOCX/ZIP", "doc": "DOC/WPS", "image": "图片"}

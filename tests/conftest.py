@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = FIXTURES / "seeds"
 
@@ -32,3 +34,24 @@ def apply_edits(text: str, edits: list[dict[str, object]]) -> str:
         text, made = re.subn(pattern, replacement, text, count=count)
         assert made, f"edit {pattern!r} matched nothing"
     return text
+
+
+@pytest.fixture(scope="session")
+def format_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds in every paged format (tests/formats_build.py), built once per test session: under xdist the
+    workers share one folder, and the first to take the lock builds it."""
+    import fcntl
+    import os
+
+    from tests.formats_build import build_formats
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder = root / "formats"
+    with open(root / "formats.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "done").exists():
+            build_formats(folder)
+            (folder / "done").touch()
+    return folder

@@ -73,10 +73,10 @@ def test_dangling_symlink(tmp_path: Path) -> None:
     assert_refused(run(str(path)), str(path), "文件不存在")
 
 
-def test_unsupported_format_is_refused_not_crashed(tmp_path: Path) -> None:
+def test_broken_pdf_is_refused_not_crashed(tmp_path: Path) -> None:
     path = tmp_path / "report.pdf"
     path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
-    assert_refused(run(str(path)), str(path), "暂不支持")
+    assert_refused(run(str(path)), str(path), "PDF 文件已损坏或不完整")
 
 
 def test_bad_previous_file_names_it(tmp_path: Path) -> None:

