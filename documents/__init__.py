@@ -5,6 +5,7 @@ Public API: :func:`extract`, :func:`detect_format`, :class:`Document` and its pa
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from documents.errors import ExtractionError
@@ -94,10 +95,16 @@ def _read_html(data: bytes, content_type: str | None) -> Document:
     return extract_html(data, content_type=content_type)
 
 
+#: PDFium is not thread-safe: PDF reading is serialised across threads (the service checks while the dashboard
+#: draws a report's table from its PDF).
+_PDFIUM = threading.Lock()
+
+
 def _read_pdf(data: bytes, content_type: str | None) -> Document:
     from documents.pdf import extract_pdf
 
-    return extract_pdf(data)
+    with _PDFIUM:
+        return extract_pdf(data)
 
 
 def _read_docx(data: bytes, content_type: str | None) -> Document:
