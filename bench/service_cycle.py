@@ -191,7 +191,7 @@ class Service:
     def __init__(self, config_file: Path) -> None:
         started = time.perf_counter()
         self.app = App.load(str(config_file), clock=FixedClock(NOW))
-        jobs._apps[self.app.config_file] = self.app  # as `nianbao serve` does: the jobs use this App
+        jobs.register(self.app)  # as `nianbao serve` does: the jobs use this App
         self.load_seconds = time.perf_counter() - started
         self.file = self.app.config_file
         self.database = Path(self.app.store.db.url.removeprefix("sqlite:///"))

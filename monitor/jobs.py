@@ -38,6 +38,12 @@ def app_for(config_file: str) -> App:
         return _apps[config_file]
 
 
+def register(app: App) -> None:
+    """Make ``app`` the one the jobs use for its configuration file (the service opens it once)."""
+    with _lock:
+        _apps[app.config_file] = app
+
+
 def close_apps() -> None:
     """Close every App this process opened."""
     with _lock:

@@ -99,7 +99,7 @@ def serve(config_file: str | None, out: TextIO = sys.stdout) -> int:
     """Run the service until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     app = App.load(config_file)
-    jobs._apps[app.config_file] = app
+    jobs.register(app)
     describe(app, out)
     scheduler = build_scheduler(app)
 
@@ -120,7 +120,8 @@ def serve(config_file: str | None, out: TextIO = sys.stdout) -> int:
         if dashboard is not None:
             dashboard.stop()
         # shutdown(wait=False) returns at once; the pool still waits for the running job before the process ends.
-        scheduler.shutdown(wait=True) if scheduler.running else None
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
         jobs.close_apps()
     log.info("nianbao 服务已停止")
     return 0
@@ -130,7 +131,7 @@ def run_once(config_file: str | None, out: TextIO) -> int:
     """One full cycle now: poll every portal, check, sweep deadlines, send."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     app = App.load(config_file)
-    jobs._apps[app.config_file] = app
+    jobs.register(app)
     try:
         for portal in app.config.portals:
             jobs.poll_portal(app.config_file, portal.id)
