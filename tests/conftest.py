@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,15 @@ def apply_edits(text: str, edits: list[dict[str, object]]) -> str:
         text, made = re.subn(pattern, replacement, text, count=count)
         assert made, f"edit {pattern!r} matched nothing"
     return text
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """An empty database on a private PostgreSQL server, one server per test session (per xdist worker)."""
+    from tests.monitor.postgres import postgres_server
+
+    with postgres_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from monitor.dashboard.status import overview
 from monitor.store.dashboard_queries import body_documents, find_findings, finding_counts, finding_detail, known_years, reports
 from tests.dashboard.conftest import Client
 from tests.dashboard.demo_data import PASSWORD, Demo, build_demo, finding_id
-from tests.monitor.postgres import postgres_server
+from tests.monitor.postgres import reset_database
 
 
 @pytest.fixture
@@ -122,15 +122,15 @@ def _answers(demo: Demo) -> dict[str, Any]:
     return ids
 
 
-def test_the_same_answers_on_postgresql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_same_answers_on_postgresql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_url: str) -> None:
     on_sqlite = build_demo(tmp_path / "sqlite")  # a fresh county: the session's demo is changed by other tests
     expected = _answers(on_sqlite)
     on_sqlite.app.close()
-    with postgres_server() as url:
-        monkeypatch.setenv("NIANBAO_DATABASE_URL", url)
-        on_postgres = build_demo(tmp_path / "postgresql")
-        try:
-            assert on_postgres.app.store.db.engine.dialect.name == "postgresql"
-            assert _answers(on_postgres) == expected
-        finally:
-            on_postgres.app.close()
+    reset_database(postgres_url)  # the session's server, a clean database for this test
+    monkeypatch.setenv("NIANBAO_DATABASE_URL", postgres_url)
+    on_postgres = build_demo(tmp_path / "postgresql")
+    try:
+        assert on_postgres.app.store.db.engine.dialect.name == "postgresql"
+        assert _answers(on_postgres) == expected
+    finally:
+        on_postgres.app.close()

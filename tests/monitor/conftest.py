@@ -12,13 +12,7 @@ import pytest
 from monitor.clock import FixedClock
 from monitor.config import Config, parse_config
 from monitor.store import Store
-from tests.monitor.postgres import postgres_server, reset_database
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
+from tests.monitor.postgres import reset_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

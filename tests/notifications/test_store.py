@@ -18,14 +18,8 @@ from monitor.store.models import Event
 from monitor.store.notify_queries import delivery_issues, finding_changes, publications, unresolved_findings
 from monitor.store.outbox import OutboxDraft, add_drafts, claim, due, record_failed, record_sent, state_of
 from monitor.store.review import ReviewInput, mark_reviewed, open_review_items, record_review_items
-from tests.monitor.postgres import postgres_server, reset_database
+from tests.monitor.postgres import reset_database
 from tests.notifications.conftest import T0, add_report, findings, make_config
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
