@@ -72,7 +72,7 @@ class App:
         year = year or today.year - 1
         deadlines = {b.id: deadline_for(self.config, b, year)[0] for b in self.config.bodies}
         with self.store.db.transaction() as session:
-            return body_statuses(session, deadlines, year, today)
+            return body_statuses(session, deadlines, year, today, tz=self.config.timezone)
 
     def close(self) -> None:
         """Release the store."""

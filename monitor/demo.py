@@ -19,10 +19,10 @@ from monitor.clock import FixedClock
 from notifications.digest import build_digest, save_digest
 from notifications.dispatch import dispatch_once
 from notifications.transports import sink_path
+from rules.deadlines import BODY_TYPE_ZH
 
 #: The demo's "today": after every deadline of the 2025 reports, so each kind of status shows.
 DEMO_NOW = datetime(2026, 4, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-_TYPE_ZH = {"town": "乡镇", "department": "部门", "county": "县政府"}
 
 
 def run_demo(out: TextIO, err: TextIO, workspace: str | Path = "var/demo") -> int:
@@ -48,7 +48,7 @@ def run_demo(out: TextIO, err: TextIO, workspace: str | Path = "var/demo") -> in
             out.write(f"检查报告 {processed.checked} 份，无法读取 {processed.unreadable} 份，发现问题 {processed.opened} 个。\n")
             swept = app.sweep()
             if swept.missing:
-                out.write(f"逾期未发布：{len(swept.missing)} 个单位。\n")
+                out.write(f"逾期未公开：{len(swept.missing)} 个单位。\n")
             sent = dispatch_once(app.store.db, app.config, clock.now(), base=app.base)
             digest = build_digest(app.store.db, app.config, None, clock.now())
             html, _text = save_digest(digest, app.config, base=app.base)
@@ -69,11 +69,11 @@ def _table(app: App, out: TextIO) -> None:
     statuses = app.statuses()
     out.write(f"\n{statuses[0].year if statuses else ''}年度报告发布和检查情况（演示日期 {DEMO_NOW:%Y-%m-%d}）：\n")
     width = max((len(s.name) for s in statuses), default=4)
-    out.write(f"  {'单位':<{width}}  类型    状态        发布日期      错误  警告\n")
+    out.write(f"  {'单位':<{width}}  类型        状态              发布日期      错误  警告\n")
     for status in statuses:
         published = status.published_on.isoformat() if status.published_on else "—"
         name = status.name + "\u3000" * (width - len(status.name))
         out.write(
-            f"  {name}  {_TYPE_ZH.get(status.type, status.type):<6}  {status.status_zh:<8}  {published:<12}  "
+            f"  {name}  {BODY_TYPE_ZH.get(status.type, status.type):<8}  {status.status_zh:<8}  {published:<12}  "
             f"{status.errors:>4}  {status.warnings:>4}\n"
         )

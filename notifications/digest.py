@@ -5,8 +5,9 @@ county's time zone); :func:`save_digest` writes ``<digests>/<week>.html`` and ``
 puts one outbox row for the county office (key ``digest:<week>``: queuing a week twice sends it once).
 
 The report year a digest looks at is the year before the week's Sunday (reports on year N are due in N+1).
-A body's status is the dashboard's: 按时发布 / 逾期发布 by its publication date (or, without one, the day the
-report was first seen), 逾期未发布 when the deadline passed with nothing found, 未到期 before it. Its counts are
+A body's status is the dashboard's (monitor/store/status.py): 按时公开 / 逾期公开 by its publication date (or,
+without one, the day the report was first seen), 逾期未公开 when the deadline passed with nothing found, 未到期限
+before it. Its counts are
 its unresolved findings of that year; open findings of every year are listed further down, as of the moment
 the digest is built.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from monitor.config import Config
+from monitor.config import Body, Config
 from monitor.store import Database
 from monitor.store.findings import FindingView
 from monitor.store.notify_queries import (
@@ -30,19 +31,17 @@ from monitor.store.notify_queries import (
     delivery_issues,
     finding_changes,
     outbox_counts,
-    publications,
     unresolved_findings,
 )
 from monitor.store.outbox import OutboxDraft, add_drafts
 from monitor.store.review import open_review_items
+from monitor.store.status import STATUS_ZH, body_statuses
 from notifications.render import dashboard_link, render_template, rule_title, where
 from notifications.routes import COUNTY, body_name, route_name
 from rules.deadlines import BODY_TYPE_ZH
 from rules.rule import SEVERITY_RANK, SEVERITY_ZH
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-#: The same words as the dashboard's overview (monitor/dashboard/status.py).
-STATUS_ZH = {"on_time": "按时发布", "late": "逾期发布", "missing": "逾期未发布", "pending": "未到期"}
 KIND_ZH = {
     "findings": "问题通知",
     "resolved": "整改通知",
@@ -101,7 +100,7 @@ class BodyRow:
     def status_zh(self) -> str:
         """The publication status in Chinese."""
         if self.status == "late" and self.days_late:
-            return f"逾期发布（{self.days_late}天）"
+            return f"{STATUS_ZH['late']}（{self.days_late}天）"
         return STATUS_ZH[self.status]
 
 
@@ -188,11 +187,9 @@ def _age_table(lines: list[FindingLine]) -> list[dict[str, Any]]:
     return rows
 
 
-def _status(published: date | None, deadline: date, today: date) -> tuple[str, int | None]:
-    if published is not None:
-        late = (published - deadline).days
-        return ("late", late) if late > 0 else ("on_time", None)
-    return ("missing", None) if today > deadline else ("pending", None)
+def _deadline(config: Config, body: Body, year: int) -> date:
+    month, day = (int(x) for x in config.deadline_of(body).split("-"))
+    return date(year + 1, month, day)
 
 
 def build_digest(database: Database, config: Config, week: str | None, now: datetime) -> Digest:
@@ -205,8 +202,9 @@ def build_digest(database: Database, config: Config, week: str | None, now: date
     as_of = min(end, now)
     today = as_of.astimezone(tz).date()
     year = (monday + timedelta(days=6)).year - 1
+    deadlines = {body.id: _deadline(config, body, year) for body in config.bodies}
     with database.transaction() as session:
-        published = publications(session, year, as_of)
+        standings = {s.body_id: s for s in body_statuses(session, deadlines, year, today, tz=config.timezone, before=as_of)}
         unresolved = unresolved_findings(session)
         muted = len(unresolved_findings(session, states=("muted",)))
         changes = finding_changes(session, start, end)
@@ -217,22 +215,20 @@ def build_digest(database: Database, config: Config, week: str | None, now: date
     open_lines = _by_severity([_line(config, item.finding, today, tz) for item in unresolved])
     bodies = []
     for body in config.bodies:
-        month, day = (int(x) for x in config.deadline_of(body).split("-"))
-        deadline = date(year + 1, month, day)
-        pub = published.get(body.id)
-        date_published = (pub.published_on or pub.first_seen.astimezone(tz).date()) if pub is not None else None
-        status, days_late = _status(date_published, deadline, today)
+        if body.id not in standings:
+            continue
+        standing = standings[body.id]
         mine = [f for f in open_lines if f.body_id == body.id and f.year == year]
         bodies.append(
             BodyRow(
                 body.id,
                 body.name,
                 BODY_TYPE_ZH.get(body.type, body.type),
-                status,
-                deadline,
-                date_published,
-                days_late,
-                pub.url if pub else None,
+                standing.status,
+                standing.deadline,
+                standing.published_on,
+                standing.days_late,
+                standing.url,
                 sum(1 for f in mine if f.severity == "error"),
                 sum(1 for f in mine if f.severity == "warning"),
                 sum(1 for f in mine if f.severity == "info"),

@@ -1,6 +1,6 @@
 """Each registered body's standing for a report year, as the overview page and ``/api/bodies`` show it.
 
-The standing itself (on time, late, missing, not yet due, date unknown; unresolved errors and warnings) is
+The standing itself (on time, late, missing, not yet due; unresolved errors and warnings) is
 :meth:`monitor.app.App.statuses`, the one definition the demo, the digest and the dashboard share; the dashboard
 adds how many findings are muted and the days left before the deadline.
 """
@@ -13,8 +13,6 @@ from monitor.app import App
 from monitor.clock import local_date
 from monitor.store.dashboard_queries import finding_counts, known_years
 from monitor.store.status import BodyStatus
-
-BODY_TYPE_ZH = {"town": "乡镇（街道）", "department": "县政府部门", "county": "县政府"}
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from monitor.app import App
 from monitor.dashboard import api, auth, views
 from monitor.dashboard.evidence import ReportCache
 from monitor.dashboard.labels import EVENT_ZH, SEVERITY_ZH, STATE_ZH
-from monitor.dashboard.status import BODY_TYPE_ZH
 from monitor.store.dashboard_queries import ping
+from rules.deadlines import BODY_TYPE_ZH
 
 log = logging.getLogger("nianbao.dashboard")
 

@@ -1,19 +1,25 @@
 """Where each registered body stands for a report year: on time, late, missing, not yet due; open findings.
 
-One definition used by the demo table, the digest and the dashboard.
+The one definition used by the demo table, the dashboard and the weekly digest. A body's report is the earliest
+dated document attributed to it (by the crawler or by the check) for the year; without a publication date, the
+day it was first seen stands in (an upper bound, as template.md says).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.store.models import Body, Document, Finding
+from monitor.store.models import Body, Finding
+from monitor.store.notify_queries import publications
 
-STATUS_ZH = {"on_time": "按时公开", "late": "逾期公开", "missing": "未公开", "pending": "未到期限", "unknown": "发布日期不明"}
+STATUS_ZH = {"on_time": "按时公开", "late": "逾期公开", "missing": "逾期未公开", "pending": "未到期限"}
+
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC"))
 
 
 @dataclass(frozen=True)
@@ -25,40 +31,55 @@ class BodyStatus:
     type: str
     year: int
     deadline: date
-    status: str  # on_time | late | missing | pending | unknown
+    status: str  # on_time | late | missing | pending
     published_on: date | None
     url: str | None
     errors: int
     warnings: int
 
     @property
+    def days_late(self) -> int | None:
+        """Days after the deadline the report was published (None unless late)."""
+        if self.status != "late" or self.published_on is None:
+            return None
+        return (self.published_on - self.deadline).days
+
+    @property
     def status_zh(self) -> str:
         """The status in the office's words."""
+        if self.days_late:
+            return f"{STATUS_ZH['late']}（{self.days_late}天）"
         return STATUS_ZH[self.status]
 
 
-def body_statuses(session: Session, deadlines: dict[str, date], year: int, today: date) -> list[BodyStatus]:
-    """The standing of every active body; ``deadlines`` maps body id → its deadline for ``year``."""
+def standing(published: date | None, deadline: date, today: date) -> str:
+    """The status of a report published on ``published`` (None: not found) against ``deadline``, seen ``today``."""
+    if published is not None:
+        return "late" if published > deadline else "on_time"
+    return "missing" if today > deadline else "pending"
+
+
+def body_statuses(
+    session: Session,
+    deadlines: dict[str, date],
+    year: int,
+    today: date,
+    *,
+    tz: str = "Asia/Shanghai",
+    before: datetime | None = None,
+) -> list[BodyStatus]:
+    """The standing of every active body with a deadline in ``deadlines`` (body id → its date for ``year``).
+
+    ``before`` looks at the store as it was then (documents first seen earlier), for a past week's digest.
+    """
+    found = publications(session, year, before or _FAR_FUTURE)
     out = []
     for body in session.scalars(select(Body).where(Body.active.is_(True)).order_by(Body.type, Body.id)):
         deadline = deadlines.get(body.id)
         if deadline is None:
             continue
-        document = session.scalar(
-            select(Document)
-            .where(Document.body_id == body.id, Document.year == year, Document.status == "active")
-            .order_by(Document.published_on.is_(None), Document.published_on, Document.id)
-            .limit(1)
-        )
-        if document is None:
-            status = "missing" if today > deadline else "pending"
-            published, url = None, None
-        else:
-            published, url = document.published_on, document.url
-            if published is None:
-                status = "unknown"
-            else:
-                status = "on_time" if published <= deadline else "late"
+        report = found.get(body.id)
+        published = (report.published_on or report.first_seen.astimezone(ZoneInfo(tz)).date()) if report else None
         counts = dict(
             session.execute(
                 select(Finding.severity, func.count(Finding.id))
@@ -73,9 +94,9 @@ def body_statuses(session: Session, deadlines: dict[str, date], year: int, today
                 body.type,
                 year,
                 deadline,
-                status,
+                standing(published, deadline, today),
                 published,
-                url,
+                report.url if report else None,
                 int(counts.get("error", 0)),
                 int(counts.get("warning", 0)),
             )

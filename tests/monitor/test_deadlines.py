@@ -122,4 +122,4 @@ def test_body_status_table(store: Store, config: Config) -> None:
     assert table["jiaohu"].status == "late" and table["jiaohu"].errors == 1 and table["jiaohu"].warnings == 2
     assert table["ciying"].status == "on_time" and table["ciying"].errors == 1
     assert table["shenji"].status == "missing" and table["xianfu"].status == "missing"
-    assert table["jiaohu"].status_zh == "逾期公开"
+    assert table["jiaohu"].status_zh == "逾期公开（2天）"

@@ -129,11 +129,11 @@ def test_every_body_with_its_status(county: tuple[Store, Config]) -> None:
     assert digest.week == WEEK and digest.report_year == 2025
     status = {b.id: (b.status_zh, b.errors, b.warnings) for b in digest.bodies}
     assert status == {
-        "ciying": ("按时发布", 2, 0),
-        "jiaohu": ("逾期发布（10天）", 2, 0),
-        "shenji": ("逾期未发布", 0, 0),
-        "xianfu": ("未到期", 0, 0),
-        "kfq": ("按时发布", 1, 0),  # no date on the page: first seen 20 January, before its deadline
+        "ciying": ("按时公开", 2, 0),
+        "jiaohu": ("逾期公开（10天）", 2, 0),
+        "shenji": ("逾期未公开", 0, 0),
+        "xianfu": ("未到期限", 0, 0),
+        "kfq": ("按时公开", 1, 0),  # no date on the page: first seen 20 January, before its deadline
     }
     assert digest.counts == {"on_time": 2, "late": 1, "missing": 1, "pending": 1, "has_errors": 3}
     assert sorted(f.body for f in digest.new) == ["焦虎镇人民政府"] * 2
@@ -154,8 +154,8 @@ def test_saved_queued_once_and_rendered_in_chinese(county: tuple[Store, Config],
     text = text_path.read_text(encoding="utf-8")
     for expected in (
         "【周报】某县政府信息公开年报监测",
-        "次营镇人民政府（乡镇（街道））：按时发布",
-        "某县审计局（县级政府部门）：逾期未发布",
+        "次营镇人民政府（乡镇（街道））：按时公开",
+        "某县审计局（县级政府部门）：逾期未公开",
         "五、待人工核对（1 项）",
         "开发区管委会网站：失败",
     ):
