@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from crawler.demo_portal import pages  # noqa: E402
-from crawler.demo_portal.files import docx_bytes, pdf_bytes, report_lines  # noqa: E402
+from crawler.demo_portal.files import docx_bytes, pdf_bytes  # noqa: E402
 from crawler.demo_portal.markup import Line, body_html, read_seed  # noqa: E402
 from crawler.demo_portal.server import DemoServer  # noqa: E402
 from crawler.demo_portal.site import CST, GBK_HTML, TYPES, DemoSite, seed_text  # noqa: E402
@@ -229,7 +229,7 @@ class CountySite:
             if report.attachment == ".docx":
                 data = docx_bytes(blocks)
             else:
-                data = pdf_bytes(report.title, report_lines(blocks))
+                data = pdf_bytes(report.title, blocks)
             self.site.write(attachment, data, TYPES[report.attachment], when=when)
             files.append((posixpath.basename(attachment), f"{report.title}{report.attachment}"))
             content = f'<p style="text-indent:2em;">{report.title}全文详见附件。</p>'

@@ -1,8 +1,9 @@
 """The demo portal's attachments, written by code with no library: a PDF and a DOCX holding a seed report.
 
-- PDF: PDF 1.4, text only, in the standard Chinese font ``STSong-Light`` (one of the fonts every PDF reader must
-  provide for Adobe-GB1, so nothing is embedded) with the ``UniGB-UCS2-H`` encoding: each line is a UTF-16 string.
-  Tables are written row by row, cells separated by spaces. A4 pages, wrapped lines.
+- PDF: PDF 1.4 in the standard Chinese font ``STSong-Light`` (one of the fonts every PDF reader must provide for
+  Adobe-GB1, so nothing is embedded) with the ``UniGB-UCS2-H`` encoding: each line is a UTF-16 string. A4 pages,
+  wrapped lines; the tables ruled as a word processor prints them, with the national format's merged cells (the
+  same cells as the portal's HTML pages), so that the PDF reader finds them as in a real attachment.
 - DOCX: the three parts a WordprocessingML package needs (content types, package relationships, the document),
   paragraphs and real ``w:tbl`` tables.
 
@@ -13,37 +14,34 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from crawler.demo_portal.markup import Line, plain
+from crawler.demo_portal.markup import Line, Td, build_table, plain
 
 _PAGE_WIDTH, _PAGE_HEIGHT, _MARGIN = 595, 842, 56
 _FONT_SIZE, _LEADING = 11, 16
-_LINE_UNITS = (_PAGE_WIDTH - 2 * _MARGIN) / _FONT_SIZE  # full-width characters per line
-_LINES_PER_PAGE = int((_PAGE_HEIGHT - 2 * _MARGIN) / _LEADING)
+_CONTENT_WIDTH = _PAGE_WIDTH - 2 * _MARGIN
+_TABLE_FONT, _TABLE_LEADING, _PAD = 8, 10, 3  # table text: size and leading; white inside a cell's border
+_MIN_COLUMN, _MAX_COLUMN = 24.0, 130.0  # points: the narrowest column, and the widest before its text wraps
 _FIXED_DATE = (2026, 1, 20, 10, 0, 0)
 
 
-def report_lines(blocks: list[Line]) -> list[str]:
-    """The seed report as plain lines: headings and paragraphs as they are, table rows as spaced cells."""
-    lines: list[str] = []
-    for block in blocks:
-        if block.kind == "table":
-            lines += ["  ".join(cell for cell in row if cell) for row in block.rows]
-        else:
-            lines.append(plain(block.text))
-    return lines
+def _units(char: str) -> float:
+    """Width of a character in ems: STSong-Light's ASCII (CIDs 1–95) is half-width, the rest full-width."""
+    return 0.5 if ord(char) < 0x2E80 else 1.0
 
 
-def _wrap(line: str) -> list[str]:
-    out, current, width = [], "", 0.0
+def _wrap(line: str, width: float) -> list[str]:
+    """``line`` broken into lines of at most ``width`` ems."""
+    out, current, used = [], "", 0.0
     for char in line:
-        step = 0.5 if ord(char) < 0x2E80 else 1.0
-        if width + step > _LINE_UNITS:
+        step = _units(char)
+        if used + step > width and current:
             out.append(current)
-            current, width = "", 0.0
+            current, used = "", 0.0
         current += char
-        width += step
+        used += step
     out.append(current)
     return out
 
@@ -52,10 +50,117 @@ def _utf16_hex(text: str) -> str:
     return text.encode("utf-16-be").hex().upper()
 
 
-def pdf_bytes(title: str, lines: list[str]) -> bytes:
-    """A text PDF of ``lines`` (wrapped, paginated) with ``title`` in its document information."""
-    wrapped = [part for line in lines for part in _wrap(line)]
-    pages = [wrapped[i : i + _LINES_PER_PAGE] for i in range(0, len(wrapped), _LINES_PER_PAGE)] or [[]]
+def _text(x: float, top: float, size: int, text: str) -> str:
+    """Show ``text`` with its first line's top at ``top`` points below the page's top edge."""
+    return f"BT /F1 {size} Tf {x:.2f} {_PAGE_HEIGHT - top - size * 0.88:.2f} Td <{_utf16_hex(text)}> Tj ET"
+
+
+@dataclass(frozen=True)
+class _Cell:
+    td: Td
+    row: int
+    column: int
+
+
+def _placed(rows: list[list[Td]]) -> tuple[list[_Cell], int]:
+    """Each cell at its grid row and column (as a browser places a table's rowspan/colspan); the column count."""
+    taken: set[tuple[int, int]] = set()
+    cells: list[_Cell] = []
+    for r, tds in enumerate(rows):
+        c = 0
+        for td in tds:
+            while (r, c) in taken:
+                c += 1
+            cells.append(_Cell(td, r, c))
+            taken |= {(r + dr, c + dc) for dr in range(td.rowspan) for dc in range(td.colspan)}
+            c += td.colspan
+    return cells, 1 + max(c for _r, c in taken)
+
+
+def _column_widths(cells: list[_Cell], columns: int) -> list[float]:
+    """Widths in points filling the text width: each column as wide as its widest one-column text, within limits."""
+    natural = [_MIN_COLUMN] * columns
+    for cell in cells:
+        if cell.td.colspan == 1:
+            text = max((sum(_units(ch) for ch in part) for part in cell.td.text.split("\n")), default=0.0)
+            natural[cell.column] = max(natural[cell.column], min(_MAX_COLUMN, text * _TABLE_FONT + 2 * _PAD + 1))
+    scale = _CONTENT_WIDTH / sum(natural)
+    return [width * scale for width in natural]
+
+
+class _Pages:
+    """Drawing operators page by page, with a cursor running down the text area."""
+
+    def __init__(self) -> None:
+        self.pages: list[list[str]] = [[]]
+        self.top = float(_MARGIN)
+
+    def room(self, height: float) -> None:
+        """Start a new page unless ``height`` points fit below the cursor."""
+        if self.top + height > _PAGE_HEIGHT - _MARGIN and self.top > _MARGIN:
+            self.pages.append([])
+            self.top = float(_MARGIN)
+
+    def paragraph(self, text: str) -> None:
+        for line in _wrap(text, _CONTENT_WIDTH / _FONT_SIZE):
+            self.room(_LEADING)
+            self.pages[-1].append(_text(_MARGIN, self.top, _FONT_SIZE, line))
+            self.top += _LEADING
+
+    def table(self, rows: list[list[Td]]) -> None:
+        """A ruled table: every cell bordered, merged cells as one box; the header rows kept together, rows never
+        split, a merged cell that runs over a page break drawn in a box on each page (its text on the first), as
+        word processors print it."""
+        cells, columns = _placed(rows)
+        widths = _column_widths(cells, columns)
+        lefts = [_MARGIN + sum(widths[:c]) for c in range(columns + 1)]
+        lines = {id(cell): self._cell_lines(cell, lefts) for cell in cells}
+        heights = [_TABLE_LEADING + 2 * _PAD] * len(rows)
+        for cell in sorted(cells, key=lambda item: item.td.rowspan):
+            need = len(lines[id(cell)]) * _TABLE_LEADING + 2 * _PAD
+            span = range(cell.row, cell.row + cell.td.rowspan)
+            if cell.td.rowspan == 1:
+                heights[cell.row] = max(heights[cell.row], need)
+            elif sum(heights[r] for r in span) < need:
+                heights[span[-1]] += need - sum(heights[r] for r in span)
+        # The header rows go to a page together with the first row under them, as with Word's "repeat as header".
+        header = max((cell.row + cell.td.rowspan for cell in cells if cell.td.header), default=0)
+        self.room(sum(heights[: header + 1]))
+        placement: list[tuple[int, float]] = []  # per row: page index and top
+        for height in heights:
+            self.room(height)
+            placement.append((len(self.pages) - 1, self.top))
+            self.top += height
+        self.top += _LEADING / 2
+        for cell in cells:
+            x0, x1 = lefts[cell.column], lefts[cell.column + cell.td.colspan]
+            span = range(cell.row, min(len(rows), cell.row + cell.td.rowspan))
+            first = True
+            for page in sorted({placement[r][0] for r in span}):
+                on_page = [r for r in span if placement[r][0] == page]
+                top = placement[on_page[0]][1]
+                height = sum(heights[r] for r in on_page)
+                self.pages[page].append(f"{x0:.2f} {_PAGE_HEIGHT - top - height:.2f} {x1 - x0:.2f} {height:.2f} re S")
+                if first:
+                    for i, line in enumerate(lines[id(cell)]):
+                        self.pages[page].append(_text(x0 + _PAD, top + _PAD + i * _TABLE_LEADING, _TABLE_FONT, line))
+                    first = False
+
+    @staticmethod
+    def _cell_lines(cell: _Cell, lefts: list[float]) -> list[str]:
+        width = (lefts[cell.column + cell.td.colspan] - lefts[cell.column] - 2 * _PAD) / _TABLE_FONT
+        return [line for part in cell.td.text.split("\n") for line in _wrap(plain(part), width)]
+
+
+def pdf_bytes(title: str, blocks: list[Line]) -> bytes:
+    """A PDF of the seed report: paragraphs wrapped, tables ruled with their merged cells, A4 pages; ``title`` in
+    its document information."""
+    pages = _Pages()
+    for block in blocks:
+        if block.kind == "table":
+            pages.table(build_table(block.rows))
+        else:
+            pages.paragraph(plain(block.text))
     objects: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"",  # the page tree, once the page objects are numbered
@@ -69,10 +174,8 @@ def pdf_bytes(title: str, lines: list[str]) -> bytes:
         f" /CreationDate (D:20260120100000+08'00') >>".encode(),
     ]
     kids = []
-    for page in pages:
-        text = [f"BT /F1 {_FONT_SIZE} Tf {_LEADING} TL {_MARGIN} {_PAGE_HEIGHT - _MARGIN} Td"]
-        text += [f"<{_utf16_hex(line)}> Tj T*" for line in page]
-        stream = ("\n".join([*text, "ET"]) + "\n").encode("ascii")
+    for page in pages.pages:
+        stream = ("\n".join(["0.5 w", *page]) + "\n").encode("ascii")
         objects.append(b"<< /Length %d >>\nstream\n%sendstream" % (len(stream), stream))
         content = len(objects)
         objects.append(

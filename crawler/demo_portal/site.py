@@ -32,7 +32,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from crawler.demo_portal import pages
-from crawler.demo_portal.files import docx_bytes, pdf_bytes, report_lines
+from crawler.demo_portal.files import docx_bytes, pdf_bytes
 from crawler.demo_portal.markup import Line, body_html, read_seed, title_of
 
 CST = timezone(timedelta(hours=8))
@@ -235,7 +235,7 @@ class DemoSite:
         if attachment is not None and publication.attachment is not None:
             suffix = Path(publication.attachment).suffix
             blocks = self._blocks(publication, publication.attachment_edits)
-            data = docx_bytes(blocks) if suffix == ".docx" else pdf_bytes(title, report_lines(blocks))
+            data = docx_bytes(blocks) if suffix == ".docx" else pdf_bytes(title, blocks)
             when = self._when(publication) if publication.attachment_edits == 0 else None
             self.write(attachment, data, TYPES[suffix], when=when)
             files.append((posixpath.basename(attachment) if self.style == "trs" else attachment, f"{title}{suffix}"))

@@ -104,3 +104,27 @@ def test_the_huge_file_announces_2gb_and_streams_lazily(portal: DemoPortal) -> N
     assert response.status == 200 and response.getheader("Content-Length") == str(2 * 1024**3)
     assert response.read(1024) == b"\0" * 1024
     connection.close()
+
+
+@pytest.mark.parametrize("seed", ["000", "001", "002", "003", "004"])
+def test_a_seed_as_the_portals_pdf_gives_the_findings_of_its_text(seed: str) -> None:
+    """The demo portal's PDF attachments are ruled tables with merged cells, as a word processor prints them: the
+    PDF reader finds the same tables, so the demo shows the seed's own findings (not artefacts of the file)."""
+    from crawler.demo_portal.files import pdf_bytes
+    from crawler.demo_portal.markup import read_seed
+    from crawler.demo_portal.site import seed_text
+    from documents import extract
+    from documents.model import Document
+    from rules import Context, parse_report, run_rules
+
+    def findings(document: Document) -> list[tuple[object, ...]]:
+        result = run_rules(parse_report(document), Context())
+        return sorted(
+            (f.outcome.rule.id, f.outcome.locator.table, f.outcome.locator.row, f.outcome.locator.column, f.outcome.message)
+            for f in result.findings
+        )
+
+    text = seed_text(seed)
+    pdf = extract(pdf_bytes("年报", read_seed(text)))
+    assert pdf.format == "pdf" and pdf.machine_readable
+    assert findings(pdf) == findings(extract(text.encode("utf-8")))
