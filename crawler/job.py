@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from monitor.config import Body, Portal
@@ -28,6 +29,13 @@ class CrawlJob:
     cache_dir: str
     time_limit: float
     log_level: str = "INFO"
+    #: Seconds added to the machine's clock: the crawl runs on the monitor's clock (an injected one in the demo
+    #: and in tests), so the times it records — first seen, fetched, the run's start and end — agree with it.
+    clock_offset: float = 0.0
+
+    def now(self) -> datetime:
+        """The current time on the monitor's clock (aware, UTC)."""
+        return datetime.now(UTC) + timedelta(seconds=self.clock_offset)
 
     def to_json(self) -> str:
         """The job as JSON."""
@@ -49,6 +57,7 @@ class CrawlJob:
             cache_dir=str(data["cache_dir"]),
             time_limit=float(data["time_limit"]),
             log_level=str(data.get("log_level", "INFO")),
+            clock_offset=float(data.get("clock_offset", 0.0)),
         )
 
 

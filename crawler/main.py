@@ -13,7 +13,6 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +52,11 @@ def crawl(job: CrawlJob) -> tuple[bool, str]:
         process.start()
         failed, reason = health.verdict()
         wire = crawler.stats.get_stats() if crawler.stats is not None else {}
-        store.crawl.finish_run(job.run_id, datetime.now(UTC), health.stats(wire), failed=failed, reason=reason)
+        store.crawl.finish_run(job.run_id, job.now(), health.stats(wire), failed=failed, reason=reason)
         return failed, reason
     except Exception as exc:
         reason = f"crawler error: {type(exc).__name__}: {exc}"[:200]
-        store.crawl.finish_run(job.run_id, datetime.now(UTC), CrawlStats(errors=health.errors), failed=True, reason=reason)
+        store.crawl.finish_run(job.run_id, job.now(), CrawlStats(errors=health.errors), failed=True, reason=reason)
         raise
     finally:
         store.close()

@@ -16,13 +16,14 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import crawler
 from crawler.job import CrawlJob
 from crawler.settings import soft_time_limit
+from monitor.clock import Clock
 from monitor.config import Config, load_config
 from monitor.store import Store
 
@@ -72,13 +73,15 @@ def crawl_portal(
     cache_dir: str | Path | None = None,
     log_path: str | Path | None = None,
     log_level: str = "INFO",
+    clock: Clock | None = None,
 ) -> CrawlSummary:
     """Crawl the portal ``portal_id`` of ``config`` (a path or a loaded :class:`Config`) in a child process.
 
     Documents go to the store at ``database_url`` (migrated to the latest revision first) and ``blobs_dir``; the
     HTTP cache of column pages to ``cache_dir`` (default: ``httpcache`` beside the blob folder). ``time_limit``
     (seconds; default the portal's ``time_limit``) is enforced by killing the child's process group. The child's
-    log goes to ``log_path`` when given; on a crash its last lines are kept in the run's errors.
+    log goes to ``log_path`` when given; on a crash its last lines are kept in the run's errors. The times the
+    crawl records follow ``clock`` (default: the machine's), moving on from its time as the crawl runs.
     """
     loaded = config if isinstance(config, Config) else load_config(config)
     portals = {p.id: p for p in loaded.portals}
@@ -92,7 +95,8 @@ def crawl_portal(
     try:
         store.db.upgrade("heads")
         store.crawl.sync(loaded)
-        run_id = store.crawl.start_run(portal_id, datetime.now(UTC))
+        offset = 0.0 if clock is None else (clock.now() - datetime.now(UTC)).total_seconds()
+        run_id = store.crawl.start_run(portal_id, datetime.now(UTC) + timedelta(seconds=offset))
         job = CrawlJob(
             run_id=run_id,
             portal=portal,
@@ -103,10 +107,11 @@ def crawl_portal(
             cache_dir=str(cache),
             time_limit=soft_time_limit(limit),
             log_level=log_level,
+            clock_offset=offset,
         )
         started = time.monotonic()
         ended, tail = _run_child(job, limit, Path(log_path) if log_path else None)
-        now = datetime.now(UTC)
+        now = job.now()
         if ended == "killed":
             store.crawl.abandon_run(run_id, now, TIME_LIMIT)
         elif ended != "0":

@@ -37,7 +37,12 @@ def run_demo(out: TextIO, err: TextIO, workspace: str | Path = "var/demo") -> in
         try:
             for configured in app.config.portals:
                 summary = crawl_portal(
-                    app.config, configured.id, app.store.db.url, app.store.blobs.root, cache_dir=folder / "httpcache"
+                    app.config,
+                    configured.id,
+                    app.store.db.url,
+                    app.store.blobs.root,
+                    cache_dir=folder / "httpcache",
+                    clock=clock,
                 )
                 state = "失败：" + (summary.finish_reason or "") if summary.failed else "完成"
                 out.write(

@@ -56,7 +56,9 @@ def poll_portal(config_file: str, portal_id: str) -> dict[str, Any]:
     """Crawl one portal in a child process with its time limit, then check what it fetched."""
     app = app_for(config_file)
     portal = app.config.portal(portal_id)
-    summary = crawl_portal(app.config_file, portal_id, app.store.db.url, str(app.store.blobs.root), time_limit=portal.time_limit)
+    summary = crawl_portal(
+        app.config_file, portal_id, app.store.db.url, str(app.store.blobs.root), time_limit=portal.time_limit, clock=app.clock
+    )
     log.info("crawl %s: %s", portal_id, summary)
     if not STOP.is_set():
         process_pending(config_file)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
@@ -226,7 +226,7 @@ class PortalSpider(Spider):
     # ------------------------------------------------------------------------------------------------ documents
 
     def _now(self) -> datetime:
-        return datetime.now(UTC)
+        return self.job.now()
 
     def _document_request(self, url: str, found: Found) -> Request | None:
         key = canonical(url)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -226,3 +226,26 @@ def test_polite_and_only_configured_hosts(portal: DemoPortal, workspace: Workspa
     assert {e.host for e in log} == {f"127.0.0.1:{port}"}
     assert [e["reason"] for e in summary.errors] == ["forbidden by robots.txt"]
     assert portal.server.max_in_flight <= 2
+
+
+def test_the_crawl_runs_on_the_monitors_clock(portal: DemoPortal, workspace: Workspace) -> None:
+    """With an injected clock (the demo's fixed date, a test's) every time the crawl records follows it: the run's
+    start and end, each document's first and last sighting, and the date of a report dated by its first sighting."""
+    from monitor.clock import FixedClock
+
+    at = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
+    summary = workspace.crawl(portal.config, clock=FixedClock(at))
+    assert not summary.failed
+    store = workspace.store()
+    try:
+        run = store.crawl.run(summary.run_id)
+    finally:
+        store.close()
+    assert run.started_at is not None and run.finished_at is not None
+    assert at <= run.started_at.astimezone(UTC) <= run.finished_at.astimezone(UTC) < at + timedelta(minutes=5)
+    documents = workspace.documents()
+    assert documents and all(
+        at <= d.first_seen.astimezone(UTC) <= d.last_seen.astimezone(UTC) < at + timedelta(minutes=5) for d in documents
+    )
+    dated_by_sighting = [d for d in documents if d.published_from == "first_seen"]
+    assert dated_by_sighting and all(str(d.published_on) == "2026-04-02" for d in dated_by_sighting)
