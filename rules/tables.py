@@ -141,6 +141,20 @@ def _t3_key(
     return None, group, False
 
 
+def _stacked_labels(header: Sequence[Sequence[Cell]]) -> set[str]:
+    """Texts of vertically adjacent header cells of one grid column joined top to bottom ("自然" over "人" is
+    "自然人"): a merged header cell that a PDF page break cut in two holds its label in two pieces."""
+    out: set[str] = set()
+    for column in range(max((len(row) for row in header), default=0)):
+        texts: list[str] = []
+        for row in header:
+            folded = norm(row[column].text) if column < len(row) else ""
+            if folded and (not texts or texts[-1] != folded):
+                texts.append(folded)
+        out |= {"".join(texts[i:j]) for i in range(len(texts)) for j in range(i + 2, len(texts) + 1)}
+    return out
+
+
 def parse_t3(tables: Sequence[Table], *, grid: bool, trial: bool, flat: bool = False, truncated: bool = False) -> ParsedTable:
     """Map 表三 (possibly spread over several grids) onto the format's rows and columns."""
     rows_spec = t.T3_ROWS_TRIAL if trial else t.T3_ROWS
@@ -164,6 +178,9 @@ def parse_t3(tables: Sequence[Table], *, grid: bool, trial: bool, flat: bool = F
             for column in t.T3_COLUMNS:
                 if folded in column.names:
                     header_names.add(column.key)
+    if grid:
+        for joined in _stacked_labels(all_rows[:first_data]):
+            header_names.update(c.key for c in t.T3_COLUMNS if joined in c.names)
     columns = tuple(c.key for c in t.T3_COLUMNS if c.key in header_names)
     width = len(columns)
     parsed: list[Row] = []

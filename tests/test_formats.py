@@ -259,3 +259,30 @@ def test_ocr_of_the_inked_part_finds_the_boxes_of_the_whole_page(format_fixtures
     assert len(found) == len(read(whole))
     matched = [any(t == u and abs(x - v) <= 4 and abs(y - w) <= 4 for u, v, w in found) for t, x, y in read(whole)]
     assert sum(matched) >= 0.97 * len(matched)
+
+
+def test_header_cell_cut_by_a_page_break_keeps_its_column() -> None:
+    """A PDF page break inside 表三's header cuts the merged 自然人 and 总计 cells in two: "自然" at the foot of one
+    page, "人" at the top of the next. The columns are still 自然人 and 总计, and the findings are the text's."""
+    import dataclasses
+
+    from tests.conftest import FIXTURES
+
+    page = (FIXTURES / "html" / "001_trs.html").read_bytes()
+    document = extract(page)
+    index, table = next(
+        (i, b) for i, b in enumerate(document.blocks) if isinstance(b, Table) and any("本年新收" in t for t in b.texts())
+    )
+    rows = [list(row) for row in table.rows]
+    cut = 0
+    for column in range(len(rows[1])):
+        upper, lower = rows[1][column], rows[2][column]
+        if norm(upper.text) in ("自然人", "总计") and lower.spanned and lower.text == upper.text:
+            rows[1][column] = dataclasses.replace(upper, text=upper.text[:-1])
+            rows[2][column] = dataclasses.replace(lower, text=upper.text[-1], spanned=False)
+            cut += 1
+    assert cut == 2
+    cut_table = dataclasses.replace(table, rows=tuple(tuple(row) for row in rows))
+    blocks = (*document.blocks[:index], cut_table, *document.blocks[index + 1 :])
+    result = run_rules(parse_report(dataclasses.replace(document, blocks=blocks)), Context())
+    assert serious(result) == serious(text_result("001"))
