@@ -8,14 +8,15 @@ with; otherwise as ``"doc"``.
 Each conversion runs LibreOffice in a temporary folder of its own: its own user profile
 (``-env:UserInstallation``; two conversions sharing one silently lose output) and HOME, a time limit of
 :data:`TIMEOUT` seconds, its own process group (killed whole when the time runs out, and after every run, so no
-``soffice.bin`` is left behind), and the folder removed afterwards. ``NIANBAO_SOFFICE`` names another LibreOffice
-program and ``NIANBAO_SOFFICE_TIMEOUT`` another time limit.
+``soffice.bin`` is left behind), and the folder and LibreOffice's socket in /tmp removed afterwards.
+``NIANBAO_SOFFICE`` names another LibreOffice program and ``NIANBAO_SOFFICE_TIMEOUT`` another time limit.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import io
 import os
 import shutil
@@ -95,13 +96,14 @@ def convert_to_docx(data: bytes, suffix: str) -> bytes:
     limit = _timeout()
     with tempfile.TemporaryDirectory(prefix="nianbao-office-") as folder:
         root = Path(folder)
+        profile = (root / "profile").as_uri()
         source = root / f"report.{suffix}"
         source.write_bytes(data)
         (root / "home").mkdir()
         out = root / "out"
         command = [
             program,
-            f"-env:UserInstallation={(root / 'profile').as_uri()}",
+            f"-env:UserInstallation={profile}",
             "--headless",
             "--invisible",
             "--nodefault",
@@ -138,12 +140,22 @@ def convert_to_docx(data: bytes, suffix: str) -> bytes:
             raise ExtractionError(f"DOC/WPS 文件转换超时（LibreOffice 超过 {limit:g} 秒未完成），文件可能已损坏") from None
         finally:
             _kill_group(process)
+            with contextlib.suppress(OSError):
+                ipc_pipe(profile).unlink(missing_ok=True)
         result = out / "report.docx"
         if not result.is_file():
             raise ExtractionError("LibreOffice 无法转换该 DOC/WPS 文件，文件可能已损坏")
         if result.stat().st_size > _MAX_OUTPUT:
             raise ExtractionError("DOC/WPS 文件转换后过大，已拒绝读取")
         return result.read_bytes()
+
+
+def ipc_pipe(profile_url: str) -> Path:
+    """The socket a LibreOffice running on the user profile ``profile_url`` listens on, always under /tmp
+    whatever TMPDIR says: a LibreOffice killed at the time limit leaves it behind. Named after the MD5 of the
+    profile's URL in UTF-16, each byte in hex without leading zeros (desktop/source/app/officeipcthread.cxx)."""
+    digest = hashlib.md5(profile_url.encode("utf-16-le"), usedforsecurity=False).digest()
+    return Path("/tmp") / f"OSL_PIPE_{os.getuid()}_SingleOfficeIPC_{''.join(f'{byte:x}' for byte in digest)}"
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -292,3 +292,36 @@ def test_docx_with_an_oversized_xml_part_is_refused() -> None:
         package.writestr("word/document.xml", b"<w:document>" + b" " * (40 << 20) + b"</w:document>")
     with pytest.raises(ExtractionError, match="超过 32 MB 的上限"):
         check_package(out.getvalue())
+
+
+def test_the_socket_of_a_killed_libreoffice_is_known_by_name() -> None:
+    """LibreOffice names its socket in /tmp after its profile; a LibreOffice killed at the time limit leaves it,
+    and the conversion removes it. The name below is the one LibreOffice 7 made for this profile on Debian."""
+    from documents.office import ipc_pipe
+
+    name = ipc_pipe("file:///tmp/lo_t/profile").name
+    assert name == f"OSL_PIPE_{os.getuid()}_SingleOfficeIPC_167cb1f5618cd0452bcd76ef3a572c6"
+
+
+def test_a_libreoffice_killed_at_the_time_limit_leaves_no_socket_in_tmp(doc_file: Path, tmp_path: Path) -> None:
+    """A real LibreOffice that starts but never converts (the file arguments taken away) is killed at the limit:
+    the socket it opened in /tmp is removed with it."""
+    import shutil
+
+    program = shutil.which("soffice") or shutil.which("libreoffice")
+    if program is None:
+        pytest.skip("LibreOffice is not installed")
+    started = tmp_path / "profile-url"
+    idle = tmp_path / "soffice"
+    idle.write_text(
+        f'#!/bin/sh\nprintf %s "${{1#-env:UserInstallation=}}" > {started}\nexec {program} "$1" --headless --norestore\n',
+        encoding="utf-8",
+    )
+    idle.chmod(0o755)
+    result, _seconds, _peak = run(doc_file, env={"NIANBAO_SOFFICE": str(idle), "NIANBAO_SOFFICE_TIMEOUT": "8"})
+    assert_refused(result, doc_file, "DOC/WPS 文件转换超时")
+    from documents.office import ipc_pipe
+
+    profile = started.read_text(encoding="utf-8")
+    assert profile.startswith("file:///")
+    assert not ipc_pipe(profile).exists()
