@@ -17,7 +17,6 @@ import random
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import docx
@@ -37,7 +36,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-unt
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # type: ignore[import-untyped]
 from reportlab.platypus.flowables import Flowable  # type: ignore[import-untyped]
 
-from crawler.demo_portal.markup import Line, Td, build_table, plain, read_seed
+from crawler.demo_portal.markup import Line, Td, build_table, place, plain, read_seed
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 FONT = "Noto Serif CJK SC"
@@ -51,35 +50,6 @@ def seed_blocks(number: str) -> list[Line]:
 
 
 # ---------------------------------------------------------------------------------------------------- layout
-
-
-@dataclass(frozen=True)
-class Placed:
-    """A cell of a table at its grid position: rows ``row`` … ``row + rowspan - 1``, columns likewise."""
-
-    td: Td
-    row: int
-    column: int
-
-
-def place(rows: list[list[Td]]) -> tuple[list[Placed], int, list[int]]:
-    """Grid positions of the cells (HTML placement: a cell skips columns taken by a rowspan from above);
-    returns the cells, the table's width and, per row, the number of columns it covers."""
-    taken: set[tuple[int, int]] = set()
-    placed: list[Placed] = []
-    for r, row in enumerate(rows):
-        column = 0
-        for td in row:
-            while (r, column) in taken:
-                column += 1
-            placed.append(Placed(td, r, column))
-            for dr in range(td.rowspan):
-                for dc in range(td.colspan):
-                    taken.add((r + dr, column + dc))
-            column += td.colspan
-    width = max(c for _r, c in taken) + 1
-    extent = [max((c + 1 for rr, c in taken if rr == r), default=0) for r in range(len(rows))]
-    return placed, width, extent
 
 
 # ---------------------------------------------------------------------------------------------------- DOCX

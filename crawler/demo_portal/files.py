@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from crawler.demo_portal.markup import Line, Td, build_table, plain
+from crawler.demo_portal.markup import Line, Placed, Td, build_table, place, plain
 
 _PAGE_WIDTH, _PAGE_HEIGHT, _MARGIN = 595, 842, 56
 _FONT_SIZE, _LEADING = 11, 16
@@ -55,29 +54,7 @@ def _text(x: float, top: float, size: int, text: str) -> str:
     return f"BT /F1 {size} Tf {x:.2f} {_PAGE_HEIGHT - top - size * 0.88:.2f} Td <{_utf16_hex(text)}> Tj ET"
 
 
-@dataclass(frozen=True)
-class _Cell:
-    td: Td
-    row: int
-    column: int
-
-
-def _placed(rows: list[list[Td]]) -> tuple[list[_Cell], int]:
-    """Each cell at its grid row and column (as a browser places a table's rowspan/colspan); the column count."""
-    taken: set[tuple[int, int]] = set()
-    cells: list[_Cell] = []
-    for r, tds in enumerate(rows):
-        c = 0
-        for td in tds:
-            while (r, c) in taken:
-                c += 1
-            cells.append(_Cell(td, r, c))
-            taken |= {(r + dr, c + dc) for dr in range(td.rowspan) for dc in range(td.colspan)}
-            c += td.colspan
-    return cells, 1 + max(c for _r, c in taken)
-
-
-def _column_widths(cells: list[_Cell], columns: int) -> list[float]:
+def _column_widths(cells: list[Placed], columns: int) -> list[float]:
     """Widths in points filling the text width: each column as wide as its widest one-column text, within limits."""
     natural = [_MIN_COLUMN] * columns
     for cell in cells:
@@ -111,7 +88,7 @@ class _Pages:
         """A ruled table: every cell bordered, merged cells as one box; the header rows kept together, rows never
         split, a merged cell that runs over a page break drawn in a box on each page (its text on the first), as
         word processors print it."""
-        cells, columns = _placed(rows)
+        cells, columns, _extent = place(rows)
         widths = _column_widths(cells, columns)
         lefts = [_MARGIN + sum(widths[:c]) for c in range(columns + 1)]
         lines = {id(cell): self._cell_lines(cell, lefts) for cell in cells}
@@ -147,7 +124,7 @@ class _Pages:
                     first = False
 
     @staticmethod
-    def _cell_lines(cell: _Cell, lefts: list[float]) -> list[str]:
+    def _cell_lines(cell: Placed, lefts: list[float]) -> list[str]:
         width = (lefts[cell.column + cell.td.colspan] - lefts[cell.column] - 2 * _PAD) / _TABLE_FONT
         return [line for part in cell.td.text.split("\n") for line in _wrap(plain(part), width)]
 

@@ -113,6 +113,35 @@ class Td:
     header: bool = False
 
 
+@dataclass(frozen=True)
+class Placed:
+    """A cell of a table at its grid position: rows ``row`` … ``row + rowspan - 1``, columns likewise."""
+
+    td: Td
+    row: int
+    column: int
+
+
+def place(rows: list[list[Td]]) -> tuple[list[Placed], int, list[int]]:
+    """Grid positions of the cells (HTML placement: a cell skips columns taken by a rowspan from above);
+    returns the cells, the table's width and, per row, the number of columns it covers."""
+    taken: set[tuple[int, int]] = set()
+    placed: list[Placed] = []
+    for r, row in enumerate(rows):
+        column = 0
+        for td in row:
+            while (r, column) in taken:
+                column += 1
+            placed.append(Placed(td, r, column))
+            for dr in range(td.rowspan):
+                for dc in range(td.colspan):
+                    taken.add((r + dr, column + dc))
+            column += td.colspan
+    width = max(c for _r, c in taken) + 1
+    extent = [max((c + 1 for rr, c in taken if rr == r), default=0) for r in range(len(rows))]
+    return placed, width, extent
+
+
 def nonempty(row: tuple[str, ...]) -> list[str]:
     return [cell for cell in row if cell]
 
