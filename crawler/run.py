@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import crawler
-from crawler.job import CrawlJob
+from crawler.job import JOB_FOLDER_PREFIX, CrawlJob
 from crawler.settings import soft_time_limit
 from monitor.clock import Clock
 from monitor.config import Config, load_config
@@ -149,7 +149,7 @@ def _child_environment() -> dict[str, str]:
 
 def _run_child(job: CrawlJob, limit: float, log_path: Path | None) -> tuple[str, str]:
     """Run the child; ("0" | exit status | "killed", last lines of its log)."""
-    with tempfile.TemporaryDirectory(prefix="nianbao-crawl-") as folder:
+    with tempfile.TemporaryDirectory(prefix=JOB_FOLDER_PREFIX) as folder:
         job_file = Path(folder) / "job.json"
         job_file.write_text(job.to_json(), encoding="utf-8")
         log_file = log_path or Path(folder) / "crawl.log"
