@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -95,8 +95,9 @@ def crawl_portal(
     try:
         store.db.upgrade("heads")
         store.crawl.sync(loaded)
-        offset = 0.0 if clock is None else (clock.now() - datetime.now(UTC)).total_seconds()
-        run_id = store.crawl.start_run(portal_id, datetime.now(UTC) + timedelta(seconds=offset))
+        started_at = clock.now() if clock is not None else datetime.now(UTC)
+        offset = (started_at - datetime.now(UTC)).total_seconds() if clock is not None else 0.0
+        run_id = store.crawl.start_run(portal_id, started_at)
         job = CrawlJob(
             run_id=run_id,
             portal=portal,
