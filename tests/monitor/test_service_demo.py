@@ -41,17 +41,9 @@ def workspace(portal: DemoPortal, folder: Path) -> tuple[Path, Store]:
 def start(config: Path) -> subprocess.Popen[bytes]:
     log = (config.parent / "serve.log").open("ab")
     env = {k: v for k, v in os.environ.items() if k != "NIANBAO_NOW"}
-    env["TMPDIR"] = str(temporary(config))
     return subprocess.Popen(
         [NIANBAO, "serve", "-c", str(config)], stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
     )
-
-
-def temporary(config: Path) -> Path:
-    """The service's TMPDIR: what its crawls leave behind shows here."""
-    folder = config.parent / "tmp"
-    folder.mkdir(exist_ok=True)
-    return folder
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -149,5 +141,3 @@ def test_sigkill_mid_cycle_then_restart_matches_an_uninterrupted_run(tmp_path: P
     assert after["events"] == reference["events"]
     assert after["outbox"] == reference["outbox"]
     assert after["delivered_twice"] == []
-    # The crawl child of the killed service removed the service's temporary folder of that crawl.
-    assert list(temporary(config).glob("nianbao-crawl-*")) == []
