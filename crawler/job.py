@@ -14,8 +14,6 @@ from typing import Any, TypeVar
 from monitor.config import Body, Portal
 
 T = TypeVar("T", Portal, Body)
-#: The parent's temporary folder of a crawl (the job file, the child's log by default) starts with this.
-JOB_FOLDER_PREFIX = "nianbao-crawl-"
 
 
 @dataclass(frozen=True)

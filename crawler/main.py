@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
-import shutil
 import signal
 import sys
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 
 from crawler.health import CrawlHealth
-from crawler.job import JOB_FOLDER_PREFIX, CrawlJob
+from crawler.job import CrawlJob
 from crawler.settings import crawl_settings
 from crawler.spiders.portal import PortalSpider
 from monitor.store import CrawlStats, Store
@@ -76,22 +75,9 @@ def die_with_parent() -> None:
         return
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if orphaned():
-        sys.exit(3)  # the parent died before the request above took effect
-
-
-def orphaned() -> bool:
-    """True when the process that started this crawl has died."""
     parent = os.environ.get("NIANBAO_PARENT_PID")
-    return bool(parent and parent.isdigit() and os.getppid() != int(parent))
-
-
-def _remove_job_folder(job_file: Path) -> None:
-    """Remove the parent's temporary folder of this crawl (job file, log): a parent killed with SIGKILL never
-    gets to it, and nothing reads the log after the parent."""
-    folder = job_file.resolve().parent
-    if folder.name.startswith(JOB_FOLDER_PREFIX):
-        shutil.rmtree(folder, ignore_errors=True)
+    if parent and parent.isdigit() and os.getppid() != int(parent):
+        sys.exit(3)  # the parent died before the request above took effect
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,14 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.main", description="crawl one portal (child process)")
     parser.add_argument("--job", required=True, help="the job file written by crawler.run.crawl_portal")
     args = parser.parse_args(argv)
-    job_file = Path(args.job)
-    job = CrawlJob.from_json(job_file.read_text(encoding="utf-8"))
-    try:
-        failed, reason = crawl(job)
-        print(f"run {job.run_id}: {'failed' if failed else 'finished'} ({reason})", file=sys.stderr)
-    finally:
-        if orphaned():
-            _remove_job_folder(job_file)
+    job = CrawlJob.from_json(Path(args.job).read_text(encoding="utf-8"))
+    failed, reason = crawl(job)
+    print(f"run {job.run_id}: {'failed' if failed else 'finished'} ({reason})", file=sys.stderr)
     return 0
 
 

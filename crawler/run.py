@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import crawler
-from crawler.job import JOB_FOLDER_PREFIX, CrawlJob
+from crawler.job import CrawlJob
 from crawler.settings import soft_time_limit
 from monitor.clock import Clock
 from monitor.config import Config, load_config
@@ -29,6 +30,8 @@ from monitor.store import Store
 
 TIME_LIMIT = "time limit"
 _LOG_TAIL = 2000
+_JOB_FOLDER_PREFIX = "nianbao-crawl-"  # a crawl's temporary folder: job file, the child's log by default
+_PARENT_FILE = "parent.pid"  # in it: the process that runs the crawl and removes the folder afterwards
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,9 @@ def _child_environment() -> dict[str, str]:
 
 def _run_child(job: CrawlJob, limit: float, log_path: Path | None) -> tuple[str, str]:
     """Run the child; ("0" | exit status | "killed", last lines of its log)."""
-    with tempfile.TemporaryDirectory(prefix=JOB_FOLDER_PREFIX) as folder:
+    _remove_orphaned_folders()
+    with tempfile.TemporaryDirectory(prefix=_JOB_FOLDER_PREFIX) as folder:
+        (Path(folder) / _PARENT_FILE).write_text(str(os.getpid()), encoding="ascii")
         job_file = Path(folder) / "job.json"
         job_file.write_text(job.to_json(), encoding="utf-8")
         log_file = log_path or Path(folder) / "crawl.log"
@@ -170,6 +175,22 @@ def _run_child(job: CrawlJob, limit: float, log_path: Path | None) -> tuple[str,
                 _kill_group(child)
                 status = "killed"
         return status, _tail(log_file)
+
+
+def _remove_orphaned_folders() -> None:
+    """Remove the job folders of crawls whose parent died without removing them: a service killed with SIGKILL
+    never runs its cleanup (one folder per kill). A folder whose parent is alive is another crawl's, running."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_JOB_FOLDER_PREFIX}*"):
+        try:
+            parent = int((folder / _PARENT_FILE).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            continue
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            continue  # alive, another user's
 
 
 def _kill_group(child: subprocess.Popen[bytes]) -> None:

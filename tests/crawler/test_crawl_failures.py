@@ -132,30 +132,32 @@ def test_the_time_limit_ends_the_crawl_and_fails_the_run(portal: DemoPortal, wor
     assert [e["reason"] for e in _failed_events(workspace)] == ["time limit"]
 
 
-def test_a_crawl_orphaned_by_a_killed_parent_removes_the_parents_temporary_folder(portal: DemoPortal, tmp_path: Path) -> None:
-    """The process that runs crawl_portal is killed with SIGKILL while its crawl child waits on a slow column: the
-    child ends (it dies with its parent) and removes the job folder the parent could not clean up."""
+def test_the_folder_of_a_crawl_whose_parent_was_killed_is_removed_by_the_next_crawl(portal: DemoPortal, tmp_path: Path) -> None:
+    """The process that runs crawl_portal is killed with SIGKILL while its crawl child waits on a slow column, so
+    it never removes the crawl's temporary folder; the next crawl does (its parent is dead), and leaves alone the
+    folder of a crawl whose parent is alive."""
     portal.misbehave(COLUMN, "slow", seconds=60)
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    config = portal.write_config(tmp_path / "nianbao.yaml", database=f"sqlite:///{tmp_path / 'nianbao.db'}", blobs="blobs")
+    database, blobs = f"sqlite:///{tmp_path / 'nianbao.db'}", str(tmp_path / "blobs")
+    config = portal.write_config(tmp_path / "nianbao.yaml", database=database, blobs="blobs")
+    environment = dict(os.environ, TMPDIR=str(temporary))
     script = "import sys; from crawler.run import crawl_portal; crawl_portal(sys.argv[1], 'demo', sys.argv[2], sys.argv[3])"
-    parent = subprocess.Popen(
-        [sys.executable, "-c", script, str(config), f"sqlite:///{tmp_path / 'nianbao.db'}", str(tmp_path / "blobs")],
-        env=dict(os.environ, TMPDIR=str(temporary)),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [sys.executable, "-c", script, str(config), database, blobs]
+    parent = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while not any("Spider opened" in log.read_text(errors="replace") for log in temporary.glob("nianbao-crawl-*/crawl.log")):
             assert time.monotonic() < deadline, "the crawl child never started"
             time.sleep(0.1)
-        assert list(temporary.glob("nianbao-crawl-*"))  # the folder exists while the crawl runs
     finally:
         parent.kill()
         parent.wait()
-    deadline = time.monotonic() + 60
-    while list(temporary.glob("nianbao-crawl-*")):
-        assert time.monotonic() < deadline, "the job folder of the orphaned crawl was left behind"
-        time.sleep(0.2)
+    [left] = temporary.glob("nianbao-crawl-*")
+    running = temporary / "nianbao-crawl-running"  # a live crawl's folder (this test's process is its parent)
+    running.mkdir()
+    (running / "parent.pid").write_text(str(os.getpid()), encoding="ascii")
+    portal.behave()
+    assert subprocess.run(command, check=False, env=environment, timeout=120).returncode == 0
+    assert not left.exists()
+    assert running.exists()
