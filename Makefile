@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test check lint typecheck bench docs clean system-deps
+.PHONY: demo test check lint typecheck bench accuracy docs clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/formats_speed.py --write docs/performance.md
 	$(BIN)/python bench/crawl_speed.py --write docs/performance.md
 	$(BIN)/python bench/service_cycle.py --write docs/performance.md
+
+# Precision and recall per rule on the labelled real reports of tests/fixtures/real (a benchmark, not a test).
+accuracy: $(STAMP)
+	$(BIN)/python bench/accuracy.py --write docs/accuracy.md
 
 docs: $(STAMP)
 	$(BIN)/nianbao rules list --markdown > docs/rules.md
