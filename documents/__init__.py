@@ -153,4 +153,6 @@ def extract(data: bytes, *, content_type: str | None = None, max_bytes: int = MA
     document = reader(data, content_type)
     if not document.blocks:
         raise ExtractionError("文件中没有可读的文字内容")
-    return document
+    from documents.script import simplified
+
+    return simplified(document)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 import lxml.html
 from lxml import etree
 
+from documents.dates import published_in
 from documents.encoding import decode_page
 from documents.errors import ExtractionError
 from documents.html_tables import BREAK as _BREAK
@@ -64,10 +65,6 @@ _MIN_CONTENT = 20  # characters: an empty template container is not the report
 
 _TITLE_CLASS = re.compile(r"[a-z]*[-_]?(?:title|tit|bt|biaoti)\d*")
 _TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--|—+|\s[-–]\s)\s*")
-_PUBLISHED = re.compile(
-    r"(?:发布时间|发布日期|公开日期)\s*[:：]?\s*[\[【(（]?\s*"
-    r"(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?)?)"
-)
 _LOOKS_LIKE_HTML = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|meta|title|div|p|table|span|br)\b", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 _INVISIBLE = str.maketrans("", "", "\u200b\ufeff")  # zero-width space, stray BOMs: they split words invisibly
@@ -124,11 +121,10 @@ def _published(content: _Element, body: _Element) -> str | None:
         element = element.getparent() if element is not None else None
         if element is None or element is body:
             break
-        found = _PUBLISHED.search(_text(element))
+        found = published_in(_text(element))
         if found:
-            return " ".join(found.group(1).split())
-    found = _PUBLISHED.search(_text(body))
-    return " ".join(found.group(1).split()) if found else None
+            return found
+    return published_in(_text(body))
 
 
 def _parse(data: bytes, content_type: str | None) -> _Element:

@@ -47,13 +47,15 @@ class Cell:
     """One grid position of a table.
 
     ``spanned`` marks a copy made while expanding rowspan/colspan; ``confidence`` is the OCR confidence
-    (0–1) of a cell read from an image, None for text read from a text layer or markup.
+    (0–1) of a cell read from an image, None for text read from a text layer or markup. ``glued`` marks the digits
+    of several cells run together when the layout between them was lost ("规章000" is 规章 | 0 | 0 | 0).
     """
 
     text: str
     source: Source
     spanned: bool = False
     confidence: float | None = None
+    glued: bool = False
 
     @property
     def doubtful(self) -> bool:
@@ -63,10 +65,17 @@ class Cell:
 
 @dataclass(frozen=True)
 class Table:
-    """A table as a grid of rows; rows may be ragged (a cell lost in the source stays lost)."""
+    """A table as a grid of rows; rows may be ragged (a cell lost in the source stays lost).
+
+    A ``flat`` table is a table whose row breaks were lost (a page flattened to one cell per line): each of its
+    rows holds one cell, in reading order, and the reader of the table must find the rows again. ``blanks``
+    says whether its empty cells are still there (a separator marks each cell) or were lost with the layout.
+    """
 
     rows: tuple[tuple[Cell, ...], ...]
     source: Source
+    flat: bool = False
+    blanks: bool = True
 
     def texts(self) -> Iterator[str]:
         """Every cell text, row by row."""

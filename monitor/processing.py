@@ -34,6 +34,7 @@ from monitor.store.registry import (
 )
 from monitor.store.review import ReviewInput, record_review_items
 from rules import Context, NotAReportError, parse_report, run_rules
+from rules.deadlines import default_deadline, fixed_by_law
 from rules.labels import norm
 from rules.report import AnnualReport
 from rules.rule import BodyType
@@ -58,7 +59,12 @@ class ProcessStats:
 
 
 def deadline_for(config: Config, body: Body, year: int) -> tuple[date, bool]:
-    """The body's deadline for a report on ``year`` and whether it is statutory (departments, county)."""
+    """The body's deadline for a report on ``year`` and whether it is statutory (departments, county).
+
+    For report years when the law fixed one date for every body (31 March under the 2008 条例) that date holds,
+    whatever the configuration says of today's deadlines."""
+    if fixed_by_law(year):
+        return default_deadline(cast("BodyType", body.type), year)
     month, day = (int(x) for x in config.deadline_of(body).split("-"))
     return date(year + 1, month, day), body.type in ("department", "county")
 

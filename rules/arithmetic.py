@@ -30,8 +30,8 @@ def _unaligned(table: ParsedTable, rows: Sequence[Row | None]) -> list[str]:
 
 def _structure_doubt(check: Rule, table: ParsedTable, what: str, rows: Sequence[Row | None]) -> Outcome | None:
     """An uncertain outcome when the rows needed cannot be read cell by cell."""
-    if table.flat:
-        return check.uncertain(f"{table.name}的表格结构无法识别，未核对{what}。", table_locator(table))
+    if table.truncated:
+        return check.uncertain(f"{table.name}位于节选文本末尾，可能被截断，未核对{what}。", table_locator(table))
     if any(row is None for row in rows):
         return check.not_applicable("缺少所需的行（见 S104）")
     bad = _unaligned(table, rows)
@@ -135,8 +135,8 @@ def a203(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     if table is None:
         yield a203.not_applicable("未找到表三")
         return
-    if table.flat:
-        yield a203.uncertain("表三的表格结构无法识别，未核对各行总计。", table_locator(table))
+    if table.truncated:
+        yield a203.uncertain("表三位于节选文本末尾，可能被截断，未核对各行总计。", table_locator(table))
         return
     if table.missing_columns:
         missing = "、".join(t.T3_COLUMN[k].label for k in table.missing_columns)
@@ -210,28 +210,35 @@ def a204(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
             )
 
 
-def _column_label(table: ParsedTable, index: int) -> str:
-    if table.kind == "t3":
-        return t.T3_COLUMN[table.columns[index]].label if index < len(table.columns) else f"第{index + 1}个数值"
-    if table.kind == "t4":
-        group, result = divmod(index, 5)
-        if group < len(t.T4_GROUPS):
-            return f"{t.T4_GROUPS[group].label}·{t.T4_RESULTS[result].label}"
-        return f"第{index + 1}个数值"
-    part = next(p for p in t.T2_PARTS if f"t2.{p.key}" == table.kind)
-    return part.columns[index].label if index < len(part.columns) else f"第{index + 1}个数值"
+_WANTED = {"count": "非负整数", "amount": "非负金额", "change": "整数"}
+
+
+def _fits(number: Decimal | None, kind: str) -> bool:
+    """Whether a cell's number is what a column of ``kind`` holds."""
+    if number is None:
+        return False
+    integral = number == number.to_integral_value()
+    if kind == "amount":
+        return number >= 0
+    if kind == "change":
+        return integral
+    return number >= 0 and integral
 
 
 @rule("A205", "数值不是非负整数或非负金额", "error", _BASIS, "每个单元格")
 def a205(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
-    """Fails per cell holding something other than a non-negative integer (a non-negative amount for the fee cell).
+    """Fails per cell holding something other than what its column holds: a non-negative integer (counts), a
+    non-negative amount (表二（八）'s fee in 万元, the trial format's 采购总金额), an integer (the trial format's
+    本年增/减, which may be negative). In a row whose values cannot be aligned with the columns a value is held to the
+    most lenient kind of the table.
 
-    Blank cells are S106's; flattened tables are not read cell by cell."""
+    Blank cells are S106's; not applicable before 2019 (no fixed tables)."""
+    if not report.format_for(ctx.year).fixed_tables:
+        yield a205.not_applicable("2019年以前的报告没有统一表格")
+        return
     checked = 0
-    for kind, table in sorted(report.tables.items()):
-        if table.flat:
-            continue
-        amount = kind == "t2.八"
+    for _kind, table in sorted(report.tables.items()):
+        lenient = next((k for k in ("amount", "change") if k in table.column_kinds), "count")
         for row in table.rows:
             for index, value in enumerate(row.values):
                 if value.blank:
@@ -243,12 +250,12 @@ def a205(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
                     )
                     continue
                 checked += 1
-                number = value.number
-                ok = number is not None and number >= 0 and (amount or number == number.to_integral_value())
-                if ok:
+                aligned = table.aligned(row)
+                kind = table.column_kind(index) if aligned else lenient
+                if _fits(value.number, kind):
                     continue
-                column = _column_label(table, index) if table.aligned(row) else f"第{index + 1}个数值"
-                wanted = "非负金额（单位：万元）" if amount else "非负整数"
+                column = table.column_label(index) if aligned else f"第{index + 1}个数值"
+                wanted = _WANTED[kind] + ("（单位：万元）" if kind == "amount" and table.kind == "t2.八" else "")
                 yield a205.failed(
                     f"{table.name}「{row.label}」行「{column}」填写为「{value.raw}」，应为{wanted}。",
                     table_locator(table, row=row.label, column=column, source=str(value.source)),
@@ -271,7 +278,12 @@ def a206(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
         yield a206.not_applicable("表三没有小计行")
         return
     for sub in subtotals:
-        group = (sub.key or "")[0]
+        if sub.key is None or sub.key[0] not in t.T3_GROUPS:
+            yield a206.uncertain(
+                f"表三「{sub.label}」看似小计行，但无法确定它属于哪一组办理结果，未核对。", table_locator(table, row=sub.label)
+            )
+            continue
+        group = sub.key[0]
         items = [table.row(r.key) for r in t.T3_ROWS if r.group == group]
         doubt = _structure_doubt(a206, table, f"「{sub.label}」", [sub, *items])
         if doubt:

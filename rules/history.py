@@ -58,6 +58,9 @@ def h502(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     if this is None or last is None:
         yield h502.not_applicable("未找到表二（一）")
         return
+    if "2019-trial" in (report.template, previous.template):
+        yield h502.not_applicable("试行格式的表二（一）没有本年废止件数，无法衔接")
+        return
     for key, label in (("rules", "规章"), ("normative", "行政规范性文件")):
         row, before = this.row(key), last.row(key)
         if row is None or before is None:

@@ -19,6 +19,11 @@ def norm(text: str) -> str:
     return _DROP.sub("", unicodedata.normalize("NFKC", text))
 
 
+def note_only(rest: str) -> bool:
+    """Whether what follows a label's name is nothing or a note in brackets ("规章(县级无此项)" after 规章)."""
+    return not rest or (rest[0] in "(（" and rest[-1] in ")）")
+
+
 def has_cjk(text: str) -> bool:
     """True when the text holds a Chinese character."""
     return _CJK.search(text) is not None

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
+from documents import titles
+from documents.dates import parse_date, published_in, statistical_periods
 from documents.model import Block, Cell, Document, Paragraph, Source, Table
 from rules import template as t
 from rules.labels import norm
 from rules.report import AnnualReport, Mention, Section
+from rules.streams import names_row, rows_from_stream
 from rules.tables import classify, parse_t2, parse_t3, parse_t4
 
 
@@ -21,16 +25,9 @@ class NotAReportError(Exception):
 
 
 _NUMBERED = re.compile(r"^([一二三四五六七八九十]{1,2})[、.,]\s*(.{2,40})$")
-_TITLE = re.compile(r"(?P<pre>.*?)(?P<year>(?:19|20)\d{2})年度?(?P<mid>.*?)(?:政府|政务)?信息公开.*?(?:报告|年报)")
-_BODY_SUFFIX = re.compile(r"(政府|镇|乡|街道|办事处|局|委员会|委|办公室|办|中心|院|所|队|站|厅|署|部|会|处)$")
-_PERIOD = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日(?:起)?(?:至|到|-|—|~)((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日")
-_PUBLISHED = re.compile(r"(?:发布时间|发布日期|公开日期)[:：]?\s*((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _YEAR_IN_TEXT = re.compile(r"((?:19|20)\d{2})年")
 _CELL_LIKE_MAX = 40
 _NUMERIC_CELL = re.compile(r"[\d\s.,]*")
-_TITLE_LABEL = re.compile(r"^\s*标\s*题\s*[:：]\s*")
-_QUOTED_TITLE = re.compile(r"《([^《》]{4,60}?(?:政府|政务)?信息公开[^《》]{0,12}?(?:报告|年报))》")
 
 
 def _heading_of(paragraph: Paragraph) -> tuple[str, str, bool] | None:
@@ -53,74 +50,142 @@ def _heading_of(paragraph: Paragraph) -> tuple[str, str, bool] | None:
     return None
 
 
-def _is_title_candidate(text: str) -> bool:
-    folded = norm(text)
-    return (
-        6 <= len(folded) <= 80
-        and ("报告" in folded or "年报" in folded)
-        and ("信息公开" in folded or "政务公开" in folded)
-        and not folded.endswith("。")
-        and not any(mark in folded for mark in (">", "›", "»", "当前位置", "所在位置"))
-        and "，" not in text
-        and "," not in folded[:-1]
-    )
+_INLINE_NUMBER = re.compile(r"([一二三四五六七八九十]{1,2})[、.,]")
+
+
+def _inline_headings(blocks: list[Block], found: set[str]) -> dict[str, Mention]:
+    """Numbered section headings printed inside a paragraph (a report flattened onto one line, a heading run into
+    the text before it), for the sections not found as headings: such a section may well be there."""
+    inline: dict[str, Mention] = {}
+    for block in blocks:
+        if not isinstance(block, Paragraph):
+            continue
+        folded = norm(block.text)
+        for match in _INLINE_NUMBER.finditer(folded):
+            snippet = folded[match.end() : match.end() + 30]
+            for spec in t.SECTIONS:
+                if spec.number in found or spec.number in inline:
+                    continue
+                head = re.match(r"[^。；;，,]{2,30}", snippet)
+                if head and spec.accept.search(head.group(0)):
+                    inline[spec.number] = Mention(match.group(0).strip() + head.group(0)[:20], block.source)
+                    break
+    return inline
 
 
 def _find_title(blocks: list[Block], limit: int, meta: dict[str, str]) -> tuple[str | None, Source | None]:
+    """The report's title among the first paragraphs (before the first section heading).
+
+    A title broken over two lines is joined; a title without a body under a line naming only the body gets it.
+    When several lines read as titles, the one the page's own title metadata names is taken, else the first that
+    names a body (a page heading without the body often stands above the report's own title), else the first.
+    Without any, the metadata's title itself, if it is a report title."""
     paragraphs = [b for b in blocks[:limit] if isinstance(b, Paragraph)]
+    candidates: list[tuple[str, Source, bool]] = []  # text, source, names a body
     for index, paragraph in enumerate(paragraphs):
-        if not _is_title_candidate(paragraph.text):
+        text = titles.title_text(paragraph.text)
+        following = titles.title_text(paragraphs[index + 1].text) if index + 1 < len(paragraphs) else ""
+        if titles.is_title_start(text) and following and titles.is_title_line(text + following):
+            candidates.append((text + following, paragraph.source, titles.names_all(text + following)))
             continue
-        text = _TITLE_LABEL.sub("", paragraph.text.strip())
-        match = _TITLE.search(norm(text))
-        if match and not match.group("pre") and not match.group("mid") and index > 0:
-            previous = norm(paragraphs[index - 1].text)
-            if 2 <= len(previous) <= 25 and _BODY_SUFFIX.search(previous) and "、" not in previous:
-                return f"{paragraphs[index - 1].text.strip()} {text}", paragraphs[index - 1].source
-        return text, paragraph.source
+        if not titles.is_title_line(text):
+            continue
+        previous = paragraphs[index - 1] if index > 0 else None
+        if previous is not None and not titles.names_all(text) and titles.names_body_only(previous.text):
+            candidates.append((f"{previous.text.strip()} {text}", previous.source, True))
+            continue
+        candidates.append((text, paragraph.source, titles.names_all(text)))
+    named = [titles.compact(meta[key]) for key in ("articletitle", "title") if meta.get(key)]
+    for text, source, _body in candidates:
+        if any(titles.compact(text) in name for name in named):
+            return text, source
+    if candidates:
+        text, source, _body = next((c for c in candidates if c[2]), candidates[0])
+        return text, source
     for key in ("articletitle", "title"):
         value = meta.get(key, "")
-        if value and _is_title_candidate(value):
+        if value and titles.is_title_line(value):
             return value.strip(), Source(path=f"meta[{key}]")
     return None, None
 
 
-def _body_and_year(title: str) -> tuple[str | None, int | None]:
-    match = _TITLE.search(norm(title))
-    if not match:
-        year = _YEAR_IN_TEXT.search(norm(title))
-        return None, int(year.group(1)) if year else None
-    pre = re.sub(r"(关于|《)+$", "", match.group("pre")).lstrip("《")
-    mid = re.sub(r"^(的)|(的)$", "", match.group("mid"))
-    body = pre or mid or None
-    return body, int(match.group("year"))
-
-
-def _date_or_none(y: str, m: str, d: str) -> date | None:
-    try:
-        return date(int(y), int(m), int(d))
-    except ValueError:
-        return None
-
-
 def _published(document: Document, blocks: list[Block]) -> tuple[date | None, str | None]:
     for key, origin in (("pubdate", "PubDate 元数据"), ("published_text", "页面发布时间")):
-        value = document.meta.get(key)
-        if value:
-            match = _DATE.search(value)
-            if match and (found := _date_or_none(*match.groups())):
-                return found, origin
+        found = parse_date(document.meta.get(key))
+        if found is not None:
+            return found, origin
     for block in blocks[:12]:
         if isinstance(block, Paragraph):
-            match = _PUBLISHED.search(block.text)
-            if match and (found := _date_or_none(*match.groups())):
+            found = parse_date(published_in(block.text))
+            if found is not None:
                 return found, "页面发布时间"
     return None, None
 
 
+def _year_from_text(blocks: list[Block], meta: dict[str, str]) -> tuple[int | None, str | None]:
+    """The report year when neither a title nor a statistical period gives it: the page's title metadata, a
+    sentence naming the report ("现将我镇2025年度政府信息公开工作情况报告如下"), else the first year written (a
+    signing date such as "2018年3月12日" names the year after the report's, so it comes last)."""
+    for key in ("articletitle", "title"):
+        value = meta.get(key)
+        if value and titles.is_report_title(value) and (year := titles.report_year(value)):
+            return year, "页面标题"
+    paragraphs = [b for b in blocks if isinstance(b, Paragraph)]
+    for paragraph in paragraphs:
+        year = titles.year_named(paragraph.text)
+        if year:
+            return year, "正文所称报告"
+    for paragraph in paragraphs:
+        if match := _YEAR_IN_TEXT.search(norm(paragraph.text)):
+            return int(match.group(1)), "正文"
+    return None, None
+
+
+# A text that speaks of itself as the disclosure report ("本报告由概述、政府信息公开的组织领导…组成").
+_NAMES_REPORT = re.compile(r"信息公开.{0,30}?(?:年度报告|年报)|(?:本报告|本年度报告).{0,40}?信息公开|信息公开.{0,40}?本报告")
+_STRAY_CELL = re.compile(r"[\d\s.,，|]{1,12}")
+
+
+def _last_content(blocks: list[Block]) -> int:
+    """The index of the last block that is more than a stray value: where an excerpt cut off inside a table, the
+    table's last values may follow it as short lines of their own."""
+    index = len(blocks) - 1
+    while index > 0:
+        block = blocks[index]
+        if not isinstance(block, Paragraph):
+            break
+        # The very last line may be a label cut in the middle ("二、上年结转政府信息公").
+        if not _STRAY_CELL.fullmatch(block.text.strip()) and not (index == len(blocks) - 1 and _cell_like(block)):
+            break
+        index -= 1
+    return index
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A table of the document as the table readers get it: its rows (a flat table's found again), whether its
+    positions are reliable (``grid``), whether it lost its blank cells (``flat``), whether an excerpt cuts it off."""
+
+    table: Table
+    grid: bool
+    flat: bool
+    truncated: bool
+
+
+def _candidate(table: Table, grid: bool, truncated: bool) -> _Candidate:
+    if not table.flat:
+        return _Candidate(table, grid, False, truncated)
+    rebuilt = Table(rows_from_stream(table), table.source)
+    return _Candidate(rebuilt, grid or table.blanks, not table.blanks, truncated)
+
+
 def _cell_like(paragraph: Paragraph) -> bool:
+    """Whether a paragraph can be one cell of a table flattened to one cell per line: short, no sentence, no heading
+    (a row's name with a long note in brackets is a cell too)."""
     folded = norm(paragraph.text)
-    return bool(folded) and len(folded) <= _CELL_LIKE_MAX and "。" not in folded and paragraph.heading == 0
+    if not folded or "。" in folded or paragraph.heading:
+        return False
+    return len(folded) <= _CELL_LIKE_MAX or names_row(folded)
 
 
 def _flat_tables(blocks: list[Block]) -> list[tuple[Table, int]]:
@@ -131,7 +196,7 @@ def _flat_tables(blocks: list[Block]) -> list[tuple[Table, int]]:
     def close() -> None:
         if len(run) >= 4:
             rows = tuple((Cell(p.text, p.source),) for _i, p in run)
-            runs.append((Table(rows=rows, source=run[0][1].source), run[-1][0]))
+            runs.append((Table(rows=rows, source=run[0][1].source, flat=True, blanks=False), run[-1][0]))
         run.clear()
 
     for index, block in enumerate(blocks):
@@ -168,59 +233,54 @@ def parse_report(document: Document, *, excerpt: bool = False) -> AnnualReport:
         end = section_at[position + 1][0] if position + 1 < len(section_at) else len(blocks)
         paragraphs = tuple(b for b in blocks[index + 1 : end] if isinstance(b, Paragraph))
         report.sections[number] = Section(number, heading, source, canonical, paragraphs)
+    report.inline_headings = _inline_headings(blocks, set(report.sections))
 
     first_section = section_at[0][0] if section_at else min(len(blocks), 15)
     report.title, report.title_source = _find_title(blocks, max(first_section, 1), dict(document.meta))
     if report.title is None:
         # No title line (an excerpt that starts below it): a preamble naming the report still tells body and year.
         for block in blocks[:6]:
-            if isinstance(block, Paragraph) and (quoted := _QUOTED_TITLE.search(block.text)):
-                report.body, year = _body_and_year(quoted.group(1))
+            if isinstance(block, Paragraph) and (quoted := titles.quoted_title(block.text)):
+                report.body, year = titles.body_and_year(quoted)
                 if year:
                     report.year, report.year_from = year, "正文所称报告名称"
                 break
     if report.title:
-        report.body, year = _body_and_year(report.title)
+        report.body, year = titles.body_and_year(report.title)
         if year:
             report.year, report.year_from = year, "标题"
             report.title_years.append(Mention(report.title, report.title_source or Source(), year))
 
     for block in blocks:
         if isinstance(block, Paragraph):
-            folded = norm(block.text)
-            for match in _PERIOD.finditer(folded):
-                start = max(0, match.start() - 40)
-                if "统计" in folded[start : match.end() + 10] or "期限" in folded[start : match.end() + 10]:
-                    y1, m1, d1, y2, m2, d2 = match.groups()
-                    if (m1, d1, m2, d2) == ("1", "1", "12", "31") and y1 == y2:
-                        report.periods.append(Mention(match.group(0), block.source, int(y1)))
+            for period in statistical_periods(norm(block.text)):
+                report.periods.append(Mention(period.text, block.source, period.year))
     if report.year is None and report.periods:
         report.year, report.year_from = report.periods[0].year, "统计期限"
     if report.year is None:
-        for block in blocks[: first_section + 3]:
-            if isinstance(block, Paragraph) and (match := _YEAR_IN_TEXT.search(norm(block.text))):
-                report.year, report.year_from = int(match.group(1)), "正文"
-                break
+        report.year, report.year_from = _year_from_text(blocks[: first_section + 3], dict(document.meta))
 
     report.published_on, report.published_from = _published(document, blocks)
 
-    # Tables: real grids first, then flattened runs for kinds not found as grids.
-    candidates: list[tuple[Table, bool, bool]] = []
-    last_index = len(blocks) - 1
+    # Tables: those the document holds first (a flat one with its rows found again), then runs of one-cell lines
+    # for the kinds not found so. A flat table that kept its empty cells is read like a grid; one that lost them
+    # is ``flat``: a row short of values may have lost a blank cell.
+    candidates: list[_Candidate] = []
+    last_index = _last_content(blocks)
     for index, block in enumerate(blocks):
         if isinstance(block, Table):
-            candidates.append((block, False, excerpt and index == last_index))
-    grids = {k for table, _f, _tr in candidates for k in classify([norm(x) for x in table.texts()])}
+            candidates.append(_candidate(block, grid, excerpt and index >= last_index))
+    grids = {k for c in candidates for k in classify([norm(x) for x in c.table.texts()])}
     for table, end_index in _flat_tables(blocks):
         kinds = classify([norm(x) for x in table.texts()])
         if kinds and not kinds & grids:
-            candidates.append((table, True, excerpt and end_index == last_index))
+            candidates.append(_candidate(table, grid, excerpt and end_index >= last_index))
 
     trial_pattern = re.compile("|".join(re.escape(m) for m in t.TRIAL_MARKERS))
     format_2021_pattern = re.compile("|".join(re.escape(m) for m in t.FORMAT_2021_MARKERS))
     has_2021 = 0
-    for table, _flat, _tr in candidates:
-        for row in table.rows:
+    for candidate in candidates:
+        for row in candidate.table.rows:
             for cell in row:
                 if cell.spanned or not cell.text.strip() or _NUMERIC_CELL.fullmatch(cell.text):
                     continue
@@ -232,38 +292,48 @@ def parse_report(document: Document, *, excerpt: bool = False) -> AnnualReport:
                 for pattern, printed, wanted in t.LABEL_DEVIATIONS:
                     if pattern.search(folded):
                         report.label_deviations.append((printed, wanted, cell.text.strip(), cell.source))
-    if report.trial_markers and len(report.trial_markers) >= has_2021:
+    if t.format_in_force(report.year) is t.FORMAT_2008:
+        # Judged by the 2008 条例, which fixed no tables: whatever tables the report has are its own.
+        report.template = "pre-2019"
+        candidates = []
+    elif report.trial_markers and len(report.trial_markers) >= has_2021:
         report.template = "2019-trial"
     elif has_2021:
         report.template = "2021"
-    elif report.year is not None and report.year < 2019:
-        report.template = "pre-2019"
     trial = report.template == "2019-trial"
 
-    by_kind: dict[str, list[tuple[Table, bool, bool]]] = {"t2": [], "t3": [], "t4": []}
-    for table, flat, truncated in candidates:
-        for kind in classify([norm(x) for x in table.texts()]):
-            by_kind[kind].append((table, flat, truncated))
-    if by_kind["t3"]:
-        items = by_kind["t3"]
+    by_kind: dict[str, list[_Candidate]] = {"t2": [], "t3": [], "t4": []}
+    for candidate in candidates:
+        for kind in classify([norm(x) for x in candidate.table.texts()]):
+            by_kind[kind].append(candidate)
+    if items := by_kind["t3"]:
         report.tables["t3"] = parse_t3(
-            [x[0] for x in items], grid=grid, trial=trial, flat=items[0][1], truncated=any(x[2] for x in items)
+            [c.table for c in items],
+            grid=items[0].grid,
+            trial=trial,
+            flat=any(c.flat for c in items),
+            truncated=any(c.truncated for c in items),
         )
-    if by_kind["t4"]:
-        items = by_kind["t4"]
-        report.tables["t4"] = parse_t4([x[0] for x in items], grid=grid, flat=items[0][1], truncated=any(x[2] for x in items))
-    if by_kind["t2"]:
-        items = by_kind["t2"]
+    if items := by_kind["t4"]:
+        report.tables["t4"] = parse_t4(
+            [c.table for c in items],
+            grid=items[0].grid,
+            flat=any(c.flat for c in items),
+            truncated=any(c.truncated for c in items),
+        )
+    if items := by_kind["t2"]:
         for key, part in parse_t2(
-            [x[0] for x in items], grid=grid, trial=trial, flat=items[0][1], truncated=any(x[2] for x in items)
+            [c.table for c in items],
+            grid=items[0].grid,
+            trial=trial,
+            flat=any(c.flat for c in items),
+            truncated=any(c.truncated for c in items),
         ).items():
             report.tables[f"t2.{key}"] = part
     if report.template == "unknown" and "t3" in report.tables and report.tables["t3"].row("六.1"):
         report.template = "2021"
 
-    mentions_report = any(
-        isinstance(b, Paragraph) and "信息公开" in b.text and ("年度报告" in b.text or "年报" in b.text) for b in blocks[:8]
-    )
+    mentions_report = any(isinstance(b, Paragraph) and _NAMES_REPORT.search(norm(b.text)) for b in blocks[:8])
     if report.title is None and not report.sections and not report.tables and not mentions_report and not report.periods:
         raise NotAReportError("不是政府信息公开工作年度报告：未找到报告标题、六个部分的标题或统计表")
     return report

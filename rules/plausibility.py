@@ -30,13 +30,19 @@ def p401(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     locator = table_locator(table, row="规章", source=str(row.source))
     nonzero = [(i, v) for i, v in enumerate(row.values) if v.reliable is not None and v.reliable != 0]
     if not nonzero:
-        yield p401.passed(locator)
+        if table.aligned(row) and all(v.reliable is not None for v in row.values):
+            yield p401.passed(locator)
+        else:
+            yield p401.uncertain("表二（一）「规章」行的数值未能逐一读出，未核对。", locator)
         return
-    names = ["本年制发件数", "本年废止件数", "现行有效件数"]
-    shown = "、".join(f"{names[i] if i < 3 else i + 1}为{fmt_number(v.reliable or Decimal(0))}" for i, v in nonzero)
+    aligned = table.aligned(row)
+    shown = "、".join(
+        f"{table.column_label(i) if aligned else f'第{i + 1}个数值'}为{fmt_number(v.reliable or Decimal(0))}" for i, v in nonzero
+    )
+    first = nonzero[0][0]
     yield p401.failed(
         f"表二（一）「规章」行{shown}。{BODY_TYPE_ZH[body_type]}没有规章制定权，规章各项应为0。",
-        table_locator(table, row="规章", column=names[nonzero[0][0]] if nonzero[0][0] < 3 else None, source=str(row.source)),
+        table_locator(table, row="规章", column=table.column_label(first) if aligned else None, source=str(row.source)),
         body_type=body_type,
         values=[v.raw for v in row.values],
     )
@@ -56,7 +62,10 @@ def p402(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     nonzero = [v for v in row.values if v.reliable is not None and v.reliable != 0]
     locator = table_locator(table, row=row.label, source=str(row.source))
     if not nonzero:
-        yield p402.not_applicable("（六）2 为0")
+        if not table.aligned(row) or any(v.reliable is None for v in row.values):
+            yield p402.uncertain(f"表三「{row.label}」行的数值未能逐一读出，未核对。", locator)
+        else:
+            yield p402.not_applicable("（六）2 为0")
         return
     section = report.sections.get("六")
     if section is None:

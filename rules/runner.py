@@ -58,12 +58,21 @@ def fingerprint(outcome: Outcome, body: str | None, year: int | None) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
+def _outcomes(rule: Rule, report: AnnualReport, context: Context) -> list[Outcome]:
+    """The rule's outcomes; a rule that raises gives one *uncertain* outcome instead (what it yielded before the error
+    is dropped: it was computed on a reading the rule could not finish), so one faulty rule never ends a check."""
+    try:
+        return list(rule.check(report, context))
+    except Exception as exc:  # any fault of one rule must leave the other rules and the check running
+        return [rule.uncertain(f"规则执行出错（{type(exc).__name__}），无法判断，请人工核对。", error=repr(exc)[:300])]
+
+
 def run_rules(report: AnnualReport, context: Context, rules: Sequence[Rule] = RULES) -> CheckResult:
     """Run ``rules`` over ``report``. Pure: the same report and context give the same result."""
     result = CheckResult(report)
     year = context.year or report.year
     for rule in rules:
-        for outcome in rule.check(report, context):
+        for outcome in _outcomes(rule, report, context):
             result.outcomes.append(outcome)
             if outcome.status == "fail":
                 result.findings.append(Finding(outcome, fingerprint(outcome, report.body, year)))

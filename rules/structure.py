@@ -12,7 +12,6 @@ from rules.rule import Context, Locator, Outcome, rule
 
 _BASIS_FORMAT = "国办公开办函〔2021〕30号《政府信息公开工作年度报告格式》"
 _T2_NAMES = {f"t2.{p.key}": p for p in t.T2_PARTS}
-_REQUIRED_TABLES = (*(f"t2.{p.key}" for p in t.T2_PARTS), "t3", "t4")
 _TABLE_SECTION = {"t3": "三", "t4": "四", **dict.fromkeys(_T2_NAMES, "二")}
 _TABLE_NAME = {"t3": "表三", "t4": "表四", **{k: p.name for k, p in _T2_NAMES.items()}}
 
@@ -26,13 +25,26 @@ def table_locator(table: ParsedTable, row: str | None = None, column: str | None
 def s101(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     """Fails for each of the six sections whose heading is not found (accepted variants count as found).
 
-    n/a for excerpts (the rest of the document is missing, not the section)."""
-    for spec in t.SECTIONS:
+    Uncertain when the section's numbered heading is printed inside a paragraph (the whole report on one line, a
+    heading run into the text before it): the section may be there. Reports for 2018 and earlier are held to the
+    topics of the 2008 条例 instead (第三十二条), as a warning for a topic the report never mentions. n/a for
+    excerpts (the rest of the document is missing, not the section)."""
+    fmt = report.format_for(ctx.year)
+    if fmt.topics:
+        yield from _topics(report, ctx, fmt)
+        return
+    for spec in fmt.sections:
         locator = Locator(section=spec.number)
         if spec.number in report.sections:
             yield s101.passed(locator)
         elif ctx.excerpt:
             yield s101.not_applicable("节选文本")
+        elif spec.number in report.inline_headings:
+            mention = report.inline_headings[spec.number]
+            yield s101.uncertain(
+                f"未找到单独成行的第{spec.number}部分标题，但正文中有「{mention.text}」，可能是排版或抓取时标题与正文连在了一起，请人工核对。",
+                Locator(section=spec.number, source=str(mention.source)),
+            )
         else:
             yield s101.failed(
                 f"报告缺少第{spec.number}部分「{spec.heading}」。年度报告格式要求包含全部六个部分。",
@@ -41,9 +53,32 @@ def s101(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
             )
 
 
+def _topics(report: AnnualReport, ctx: Context, fmt: t.ReportFormat) -> Iterator[Outcome]:
+    """S101 for a report under the 2008 条例: each topic of 第三十二条 the report never mentions, as a warning."""
+    text = norm("\n".join(p.text for p in report.narrative))
+    for topic in fmt.topics:
+        locator = Locator(section=topic.title)
+        if topic.mention.search(text):
+            yield s101.passed(locator)
+        elif ctx.excerpt:
+            yield s101.not_applicable("节选文本")
+        else:
+            yield s101.failed(
+                f"报告未涉及「{topic.title}」。2008年《政府信息公开条例》第三十二条要求年度报告包括这一内容。",
+                locator,
+                severity="warning",
+                expected=topic.title,
+            )
+
+
 @rule("S102", "章节标题与格式不一致", "info", _BASIS_FORMAT, "每个标题")
 def s102(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
-    """Fails (info) for a section heading worded differently from the format, and for parts beyond the six."""
+    """Fails (info) for a section heading worded differently from the format, and for parts beyond the six.
+
+    n/a before 2019: the 2008 条例 prescribed topics, not headings."""
+    if not report.format_for(ctx.year).sections:
+        yield s102.not_applicable("2019年以前的报告没有规定的章节标题")
+        return
     for section in report.section_order:
         spec = t.SECTION_BY_NUMBER[section.number]
         locator = Locator(section=section.number, source=str(section.source))
@@ -70,11 +105,13 @@ def s102(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
 def s103(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     """Fails for each required table not found: 表二's four parts （一）（五）（六）（八）, 表三, 表四.
 
-    n/a for excerpts and for reports before 2019 (no fixed tables then)."""
-    if (report.year is not None and report.year < 2019) or report.template == "pre-2019":
+    The trial format (report years 2019 and 2020) also has 表二（九）. n/a for excerpts and for reports before 2019
+    (no fixed tables then)."""
+    fmt = report.format_for(ctx.year)
+    if not fmt.fixed_tables:
         yield s103.not_applicable("2019年以前的报告没有统一表格")
         return
-    for kind in _REQUIRED_TABLES:
+    for kind in fmt.tables:
         name = _TABLE_NAME[kind]
         locator = Locator(section=_TABLE_SECTION[kind], table=name)
         if kind in report.tables:
@@ -151,7 +188,7 @@ def _row_problems(table: ParsedTable) -> tuple[list[tuple[str, int]], list[str]]
     wrong: list[tuple[str, int]] = []
     blanks: list[str] = []
     for row in table.rows:
-        if row.key is None and not row.values:
+        if (row.key is None and not row.values) or row.unread:
             continue
         if len(row.values) != table.width:
             wrong.append((row.label, len(row.values)))
@@ -166,12 +203,7 @@ _T4_COLUMNS = "行政复议、未经复议直接起诉、复议后起诉各5列�
 
 
 def _column_names(table: ParsedTable) -> list[str]:
-    if table.kind == "t3":
-        return [t.T3_COLUMN[k].label for k in table.columns]
-    if table.kind == "t4":
-        return [f"{g.label}·{r.label}" for g in t.T4_GROUPS for r in t.T4_RESULTS]
-    part = _T2_NAMES[table.kind]
-    return [c.label for c in part.columns]
+    return list(table.column_labels)
 
 
 @rule("S106", "数据行数值个数与表头不符或有空白单元格", "error", _BASIS_FORMAT, "每张表（列出行和个数）")
@@ -184,8 +216,14 @@ def s106(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
             yield s106.not_applicable("表格未填写数据（见 S107）")
             continue
         wrong, blanks = _row_problems(table)
+        unread = [row for row in table.rows if row.unread]
         if not wrong and not blanks:
-            yield s106.passed(table_locator(table))
+            if unread:
+                yield s106.uncertain(
+                    f"{table.name}「{unread[0].label}」行{unread[0].unread}，未核对各行数值个数。", table_locator(table)
+                )
+            else:
+                yield s106.passed(table_locator(table))
             continue
         if table.flat or table.truncated:
             yield s106.uncertain(f"{table.name}不完整或结构无法识别，未核对各行数值个数。", table_locator(table))
@@ -220,7 +258,10 @@ def s106(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
 
 @rule("S107", "表格未填写数据", "error", _BASIS_FORMAT, "每张表")
 def s107(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
-    """Fails per table (表二 as a whole, 表三, 表四) present in the report with not a single number filled in."""
+    """Fails per table (表二 as a whole, 表三, 表四) present in the report with not a single number filled in.
+
+    Uncertain when an excerpt cuts the table off, or when a table flattened to one cell per line shows no row of
+    the format (its rows could not be found again, so its numbers may have been missed)."""
     groups: dict[str, list[ParsedTable]] = {}
     for kind, table in report.tables.items():
         groups.setdefault("t2" if kind.startswith("t2") else kind, []).append(table)
@@ -234,6 +275,8 @@ def s107(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
             yield s107.passed(locator)
         elif all(table.truncated for table in tables):
             yield s107.uncertain(f"{name}位于节选文本末尾，可能被截断。", locator)
+        elif all(table.flat for table in tables) and not any(row.key for table in tables for row in table.rows):
+            yield s107.uncertain(f"{name}的每个单元格单独成行，未能找到数据行，未核对是否填写了数据。", locator)
         else:
             yield s107.failed(f"{name}有表头但没有填写任何数据。没有发生的事项应填写0，不能留空。", locator)
 
@@ -330,9 +373,14 @@ def s110(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     )
 
 
+# Before 2019 no wording was prescribed: a title naming the report as a 政府/政务信息公开 annual report will do.
+_TITLE_2008 = re.compile(r"(政府|政务)信息公开.{0,6}(年度报告|年报|工作报告)")
+
+
 @rule("S111", "标题不规范", "warning", _BASIS_FORMAT, "每份报告")
 def s111(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
-    """Fails when the title lacks the body's name, the year, or "政府信息公开工作年度报告".
+    """Fails when the title lacks the body's name, the year, or "政府信息公开工作年度报告" (before 2019, when no wording
+    was prescribed: a 政府/政务信息公开 annual report).
 
     Uncertain when an excerpt has no title line (it may have been cut off)."""
     if report.title is None:
@@ -349,8 +397,11 @@ def s111(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
         lacks.append("单位名称")
     if not re.search(r"(19|20)\d{2}年", folded):
         lacks.append("年度")
-    if "政府信息公开工作年度报告" not in folded:
-        lacks.append("“政府信息公开工作年度报告”字样")
+    if report.format_for(ctx.year).sections:
+        if "政府信息公开工作年度报告" not in folded:
+            lacks.append("“政府信息公开工作年度报告”字样")
+    elif not _TITLE_2008.search(folded):
+        lacks.append("“政府信息公开年度报告”字样")
     locator = Locator(row="标题", source=str(report.title_source))
     if not lacks:
         yield s111.passed(locator)

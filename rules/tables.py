@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from documents.model import Cell, Source, Table
 from rules import template as t
-from rules.labels import has_cjk, norm, parse_number
+from rules.labels import has_cjk, norm, note_only, parse_number
 from rules.report import ParsedTable, Row, Value
 
 _ITEM_NUMBER = re.compile(r"^(\d{1,2})[.、,]")
@@ -21,11 +21,12 @@ _PART = re.compile(r"第二十条第\(([一二三四五六七八九十])\)项")
 
 @dataclass(frozen=True)
 class SplitRow:
-    """A grid row split into its label texts and its value cells."""
+    """A grid row split into its label texts and its value cells (``unread``: why they could not be told apart)."""
 
     labels: tuple[str, ...]
     values: tuple[Cell, ...]
     source: Source
+    unread: str | None = None
 
 
 def classify(texts: Sequence[str]) -> set[str]:
@@ -81,6 +82,12 @@ def split_row(cells: Sequence[Cell], *, grid: bool, width: int | None = None) ->
         while zone and not zone[0].text.strip():
             zone.pop(0)
     source = cells[0].source if cells else Source()
+    if len(zone) == 1 and zone[0].glued:
+        # Digits run together: one digit per column can only be read one way; any other count cannot be read.
+        digits = zone[0].text.strip()
+        if width is not None and len(digits) == width:
+            return SplitRow(tuple(labels), tuple(Cell(d, zone[0].source) for d in digits), source)
+        return SplitRow(tuple(labels), tuple(zone), source, f"数值「{digits}」连在一起，无法分辨各列")
     return SplitRow(tuple(labels), tuple(zone), source)
 
 
@@ -199,7 +206,7 @@ def parse_t3(tables: Sequence[Table], *, grid: bool, trial: bool, flat: bool = F
             label = t.T3_GROUPS[key[0]][0] + " 小计"
         elif trial and key == "六":
             label = "（六）其他处理"
-        parsed.append(Row(key, label, _values(split.values), split.source, subtotal))
+        parsed.append(Row(key, label, _values(split.values), split.source, subtotal, split.unread))
     source = tables[0].source if tables else Source()
     return ParsedTable(
         kind="t3",
@@ -212,6 +219,8 @@ def parse_t3(tables: Sequence[Table], *, grid: bool, trial: bool, flat: bool = F
         flat=flat,
         truncated=truncated,
         missing_columns=tuple(c.key for c in t.T3_COLUMNS if c.key not in header_names),
+        column_labels=tuple(t.T3_COLUMN[k].label for k in columns),
+        column_kinds=tuple("count" for _k in columns),
     )
 
 
@@ -228,8 +237,8 @@ def parse_t4(tables: Sequence[Table], *, grid: bool, flat: bool = False, truncat
         for cells in table.rows:
             split = split_row(cells, grid=grid, width=t.T4_WIDTH)
             if split.values and any(v.text.strip() for v in split.values):
-                if not data or flat:
-                    data.append(Row("data", "数据行", _values(split.values), split.source))
+                if not data:
+                    data.append(Row("data", "数据行", _values(split.values), split.source, unread=split.unread))
                 continue
             seen_sources: set[str] = set()
             for cell in cells:
@@ -266,6 +275,8 @@ def parse_t4(tables: Sequence[Table], *, grid: bool, flat: bool = False, truncat
         flat=flat,
         truncated=truncated,
         missing_columns=tuple(missing),
+        column_labels=tuple(f"{g.label}·{r.label}" for g in t.T4_GROUPS for r in t.T4_RESULTS),
+        column_kinds=tuple("count" for _c in columns),
     )
 
 
@@ -281,6 +292,8 @@ def parse_t2(
     part_source: dict[str, Source] = {}
     current: str | None = None
     all_specs = [(p, r) for p in t.T2_PARTS for r in p.rows]
+    if trial:
+        all_specs += [(t.T2_PART["五"], r) for r in t.T2_TRIAL_ROWS]
     for table in tables:
         for cells in table.rows:
             texts = [norm(c.text) for c in cells if not c.spanned]
@@ -294,7 +307,8 @@ def parse_t2(
             label = norm(split.labels[0]) if split.labels else ""
             match = None
             for part, spec in all_specs:
-                if any(label == k or (len(label) <= len(k) + 6 and label.startswith(k)) for k in spec.keywords):
+                # A note may follow the label: "规章(县级无此项)".
+                if any(label.startswith(k) and note_only(label[len(k) :]) for k in spec.keywords):
                     match = (part, spec)
                     break
             if match is None and label in ("规范性文件",):
@@ -303,37 +317,36 @@ def parse_t2(
                 part, spec = match
                 current = part.key
                 part_source.setdefault(part.key, cells[0].source)
-                width = t.T2_TRIAL_WIDTH[part.key] if trial else len(part.columns)
+                width = len(t.t2_columns(part.key, trial=trial))
                 split = split_row(cells, grid=grid, width=width)
                 rows = part_rows.setdefault(part.key, [])
                 if all(r.key != spec.key for r in rows):
-                    rows.append(Row(spec.key, spec.label, _values(split.values), split.source))
+                    rows.append(Row(spec.key, spec.label, _values(split.values), split.source, unread=split.unread))
                 continue
             if current is not None:
                 headers = part_headers.setdefault(current, [])
                 for cell in cells:
                     if cell.text.strip() and not cell.spanned:
                         headers.append((cell.text.strip(), cell.source))
-                if flat and split.values:
-                    part_rows.setdefault(current, []).append(Row(None, "", _values(split.values), split.source))
+
+    # An excerpt cut off inside 表二 cuts off the part it ends in; the parts above it are whole.
+    cut = current if truncated else None
     found: dict[str, ParsedTable] = {}
     for part in t.T2_PARTS:
         if part.key not in part_rows and part.key not in part_headers:
             continue
-        width = t.T2_TRIAL_WIDTH[part.key] if trial else len(part.columns)
-        header_folded = [norm(text) for text, _s in part_headers.get(part.key, [])]
-        columns = tuple(
-            c.key for c in part.columns if any(h in c.names or any(h.startswith(n) for n in c.names) for h in header_folded)
-        )
+        columns = t.t2_columns(part.key, trial=trial)
         found[part.key] = ParsedTable(
             kind=f"t2.{part.key}",
             name=part.name,
-            columns=tuple(c.key for c in part.columns) if not trial else columns,
-            width=width,
+            columns=tuple(c.key for c in columns),
+            width=len(columns),
+            column_labels=tuple(c.label for c in columns),
+            column_kinds=tuple(c.value for c in columns),
             rows=tuple(part_rows.get(part.key, [])),
             source=part_source.get(part.key, Source()),
             header_labels=tuple(part_headers.get(part.key, [])),
             flat=flat,
-            truncated=truncated,
+            truncated=part.key == cut,
         )
     return found

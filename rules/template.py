@@ -1,4 +1,6 @@
-"""The national annual-report format (国办公开办函〔2021〕30号) and the 2019 trial format, as data.
+"""The annual-report formats as data: the national format (国办公开办函〔2021〕30号), the 2019 trial format
+(国办公开办函〔2019〕60号) and the reports of the 2008 条例 (report years up to 2018), and which is in force for
+which report year (:func:`format_in_force`).
 
 Every label the parser matches and every label a message prints comes from here. Keywords are matched
 against labels folded by :func:`rules.labels.norm` (half-width brackets, no spaces or quotes).
@@ -54,11 +56,14 @@ class RowSpec:
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """A data column: stable key, the label printed in messages, the folded header texts that name it."""
+    """A data column: stable key, the label printed in messages, the folded header texts that name it, and what
+    its cells hold: ``count`` (a non-negative integer), ``amount`` (a non-negative sum of money) or ``change``
+    (an integer that may be negative: the trial format's 本年增/减)."""
 
     key: str
     label: str
     names: tuple[str, ...]
+    value: str = "count"
 
 
 # --- 表三 -------------------------------------------------------------------------------------------
@@ -185,14 +190,43 @@ T2_PARTS: tuple[PartSpec, ...] = (
     PartSpec(
         "八",
         "表二（八）",
-        (ColumnSpec("fees", "本年收费金额（单位：万元）", ("本年收费金额",)),),
-        (RowSpec("charges", "行政事业性收费", ("行政事业性收费",)),),
+        (ColumnSpec("fees", "本年收费金额（单位：万元）", ("本年收费金额",), "amount"),),
+        (RowSpec("charges", "行政事业性收费", ("行政事业性收费", "行政事业型收费")),),
+    ),
+    # The trial format only (第二十条第（九）项): its presence in a 2021+ report is a trial marker.
+    PartSpec(
+        "九",
+        "表二（九）",
+        (ColumnSpec("count", "采购项目数量", ("采购项目数量",)), ColumnSpec("amount", "采购总金额", ("采购总金额",), "amount")),
+        (RowSpec("procurement", "政府集中采购", ("政府集中采购",)),),
     ),
 )
 T2_PART = {p.key: p for p in T2_PARTS}
 
-# The trial format's 表二 header columns (counts per part differ from 2021's).
-T2_TRIAL_WIDTH = {"一": 3, "五": 3, "六": 3, "八": 2}
+_PREVIOUS_ITEMS = ColumnSpec("previous", "上一年项目数量", ("上一年项目数量",))
+_CHANGE = ColumnSpec("change", "本年增/减", ("本年增/减", "本年增减"), "change")
+#: Rows the trial format's 表二 has beyond the 2021 format's.
+T2_TRIAL_ROWS: tuple[RowSpec, ...] = (RowSpec("other_services", "其他对外管理服务事项", ("其他对外管理服务事项",)),)
+
+#: The trial format's 表二 columns (国办公开办函〔2019〕60号), part by part.
+T2_TRIAL_COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
+    "一": (
+        ColumnSpec("made", "本年新制作数量", ("本年新制作数量", "本年新制作")),
+        ColumnSpec("published", "本年新公开数量", ("本年新公开数量", "本年新公开")),
+        ColumnSpec("in_force", "对外公开总数量", ("对外公开总数量",)),
+    ),
+    "五": (_PREVIOUS_ITEMS, _CHANGE, ColumnSpec("decisions", "处理决定数量", ("处理决定数量",))),
+    "六": (_PREVIOUS_ITEMS, _CHANGE, ColumnSpec("decisions", "处理决定数量", ("处理决定数量",))),
+    "八": (_PREVIOUS_ITEMS, _CHANGE),
+    "九": T2_PART["九"].columns,
+}
+T2_TRIAL_WIDTH = {key: len(columns) for key, columns in T2_TRIAL_COLUMNS.items()}
+
+
+def t2_columns(part: str, *, trial: bool) -> tuple[ColumnSpec, ...]:
+    """The columns of 表二's part ``part`` in the 2021 format or, with ``trial``, in the trial format."""
+    return T2_TRIAL_COLUMNS[part] if trial else T2_PART[part].columns
+
 
 #: Markers of the superseded 2019 trial format, looked for in table headers only.
 TRIAL_MARKERS: tuple[str, ...] = (
@@ -217,6 +251,105 @@ LABEL_DEVIATIONS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"^规范性文件$"), "规范性文件", "行政规范性文件"),
     (re.compile(r"\(单位:元\)"), "（单位：元）", "（单位：万元）"),
     (re.compile(r"^现行有效件$"), "现行有效件", "现行有效件数"),
+    (re.compile(r"^行政事业型收费$"), "行政事业型收费", "行政事业性收费"),
 )
 
 FORMAT_2021_BASIS = "国办公开办函〔2021〕30号"
+
+
+# --- the formats in force over the years -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A part the 2008 条例 (第三十二条) required, as a topic: present when a heading or a sentence covers it."""
+
+    key: str
+    title: str
+    mention: re.Pattern[str]
+
+
+#: The six topics of a report under the 2008 条例 (report years up to 2018).
+TOPICS_2008: tuple[TopicSpec, ...] = (
+    TopicSpec("active", "主动公开政府信息的情况", re.compile(r"主动公开")),
+    TopicSpec("request", "依申请公开政府信息和不予公开政府信息的情况", re.compile(r"依申请|申请公开|公开申请")),
+    TopicSpec("fees", "政府信息公开的收费及减免情况", re.compile(r"收费|减免|收取.{0,8}费|费用")),
+    TopicSpec("review", "因政府信息公开申请行政复议、提起行政诉讼的情况", re.compile(r"行政复议|行政诉讼|复议|诉讼")),
+    TopicSpec("problems", "政府信息公开工作存在的主要问题及改进情况", re.compile(r"问题|不足")),
+    TopicSpec("other", "其他需要报告的事项", re.compile(r"其[他它]需要?报告|其[他它]事项")),
+)
+
+
+@dataclass(frozen=True)
+class ReportFormat:
+    """What the law and the national format required of a report for a span of report years.
+
+    ``sections``: the six numbered sections with prescribed headings (2019 and later); ``topics``: the topics of
+    the 2008 条例 (before 2019), reported as a warning when absent; ``tables``: the table kinds required
+    (``t2.一`` … ``t3``, ``t4``), none before 2019; ``t2_parts``: the parts of 表二 the format has.
+    """
+
+    key: str
+    name: str
+    first_year: int | None
+    last_year: int | None
+    sections: tuple[SectionSpec, ...] = ()
+    topics: tuple[TopicSpec, ...] = ()
+    tables: tuple[str, ...] = ()
+    t2_parts: tuple[str, ...] = ()
+    deadlines: tuple[tuple[str, int, int, bool], ...] = ()
+
+    def deadline(self, body_type: str) -> tuple[int, int, bool]:
+        """(month, day, statutory) of the year after the report year by which a body of ``body_type`` publishes."""
+        for kind, month, day, statutory in self.deadlines:
+            if kind in (body_type, "*"):
+                return month, day, statutory
+        raise KeyError(body_type)
+
+    @property
+    def fixed_tables(self) -> bool:
+        """Whether the format prescribes tables (and so their rows, columns and arithmetic)."""
+        return bool(self.tables)
+
+    def covers(self, year: int) -> bool:
+        """Whether the format is the one in force for report year ``year``."""
+        return (self.first_year is None or year >= self.first_year) and (self.last_year is None or year <= self.last_year)
+
+
+# 条例 (2008) 第三十一条: every body by 31 March. 条例 (2019) 第四十九条: departments by 31 January, county
+# governments by 31 March; towns by the county's notice (31 January unless the county says otherwise).
+_DEADLINES_2008 = (("*", 3, 31, True),)
+_DEADLINES_2019 = (("department", 1, 31, True), ("county", 3, 31, True), ("town", 1, 31, False))
+
+FORMAT_2008 = ReportFormat(
+    "pre-2019", "2008年《政府信息公开条例》第三十二条", None, 2018, topics=TOPICS_2008, deadlines=_DEADLINES_2008
+)
+FORMAT_TRIAL = ReportFormat(
+    "2019-trial",
+    "国办公开办函〔2019〕60号（试行格式）",
+    2019,
+    2020,
+    sections=SECTIONS,
+    tables=("t2.一", "t2.五", "t2.六", "t2.八", "t2.九", "t3", "t4"),
+    t2_parts=("一", "五", "六", "八", "九"),
+    deadlines=_DEADLINES_2019,
+)
+FORMAT_2021 = ReportFormat(
+    "2021",
+    "国办公开办函〔2021〕30号",
+    2021,
+    None,
+    sections=SECTIONS,
+    tables=("t2.一", "t2.五", "t2.六", "t2.八", "t3", "t4"),
+    t2_parts=("一", "五", "六", "八"),
+    deadlines=_DEADLINES_2019,
+)
+#: The formats by key, oldest first.
+FORMATS: dict[str, ReportFormat] = {f.key: f for f in (FORMAT_2008, FORMAT_TRIAL, FORMAT_2021)}
+
+
+def format_in_force(year: int | None) -> ReportFormat | None:
+    """The format in force for report year ``year`` (None when the year is unknown)."""
+    if year is None:
+        return None
+    return next(f for f in FORMATS.values() if f.covers(year))
