@@ -98,6 +98,25 @@ def is_title_line(text: str) -> bool:
     )
 
 
+_GARBLED_END = re.compile(r"(?:报告?|年报|年度报?|工作报?|告)$")
+
+
+def is_garbled_title_line(text: str) -> bool:
+    """Whether a line is a title whose report words came out garbled ("…2023年政府信息公开 工作告年度报"): it names
+    a year and 信息公开, stops at a broken form of the report words, and is no sentence. Taken only when no line
+    reads as a title."""
+    folded = _fold(_LABEL.sub("", text))
+    return (
+        8 <= len(folded) <= 60
+        and "信息公开" in folded
+        and _ANY_YEAR.search(folded) is not None
+        and _GARBLED_END.search(folded) is not None
+        and "报" in folded[folded.index("信息公开") :]
+        and not _PREAMBLE.search(folded)
+        and not any(mark in folded for mark in (*_BREADCRUMB, "。", "，", ",", ":", "："))
+    )
+
+
 def title_text(text: str) -> str:
     """A title line without a leading 标题: label."""
     return _LABEL.sub("", text.strip())
@@ -117,6 +136,15 @@ def is_title_start(text: str) -> bool:
     )
 
 
+# A body's name says where it is: 县, 市, 区, 镇, 乡, 街道 … ("应急管理局" or "办事处" alone names no body).
+_PLACE = re.compile(r"[县市区镇乡省州旗盟村]|街道|自治|新区|开发区|管委会")
+
+
+def names_place(body: str) -> bool:
+    """Whether a body's name says where the body is (a bare "应急管理局" does not)."""
+    return _PLACE.search(body) is not None
+
+
 def names_body_only(text: str) -> bool:
     """Whether a short line is just a body's name (printed above a title that lacks it: "固阳县民政局")."""
     folded = _fold(text)
@@ -129,7 +157,10 @@ def body_and_year(title: str) -> tuple[str | None, int | None]:
     match = _TITLE.search(folded)
     if not match:
         year = _YEAR.search(folded)
-        return None, int(year.group(1)) if year else None
+        if year is None:
+            return None, None
+        before = folded[: year.start()]
+        return (before if names_body_only(before) else None), int(year.group(1))
     pre = re.sub(r"(关于|《)+$", "", match.group("pre")).lstrip("《")
     mid = re.sub(r"^(的)|(的)$", "", match.group("mid"))
     body = pre or mid or None

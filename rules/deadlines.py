@@ -67,3 +67,15 @@ def infer_body_type(body: str | None) -> BodyType | None:
     if body.endswith(_DEPARTMENT):
         return "department"
     return None
+
+
+_SELF_TOWN = re.compile(r"[我本](?:镇|乡|街道)")
+_SELF_OTHER = re.compile(r"[我本](?:局|委|县|区|市|省|厅|旗|州|部|院|中心|公司)")
+
+
+def body_type_named_in(text: str) -> BodyType | None:
+    """The body type a report's own words give when its name is not known: a town speaks of itself as 我镇, 本乡,
+    我街道 …; None when it does not, or when it also speaks as another kind of body."""
+    if _SELF_TOWN.search(text) and not _SELF_OTHER.search(text):
+        return "town"
+    return None

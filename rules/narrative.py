@@ -11,6 +11,7 @@ from rules.labels import fmt_number, norm
 from rules.report import AnnualReport
 from rules.rule import Context, Locator, Outcome, rule
 from rules.structure import table_locator
+from rules.sums import stated_sums
 
 _BASIS = "《政府信息公开条例》第五十条；国办公开办函〔2021〕30号"
 _SENTENCE = re.compile(r"[^。；;!！?？\n]+")
@@ -27,10 +28,6 @@ _NONE_REVIEW = re.compile(
 )
 _COUNT_REVIEW = re.compile(r"行政复议[^。；，,\d]{0,6}?(\d+)(?:件|起|宗|次)|(\d+)(?:件|起|宗)行政复议")
 _COUNT_SUIT = re.compile(r"行政诉讼[^。；，,\d]{0,6}?(\d+)(?:件|起|宗|次)|(\d+)(?:件|起|宗)行政诉讼")
-_TOTAL = re.compile(r"(\d+)(条|件|篇|个|次|期|项)[,，、:：]?(?:其中|包括|含|分别为|涵盖)")
-_BREAKDOWN = re.compile(r"其中|包括|并|另外|另有|此外|同时|还")
-_PART = r"(\d+)\s*{unit}"
-_APPROX = re.compile(r"余|多|约|近|超过|以上|左右")
 
 
 def _prose(report: AnnualReport) -> list[Paragraph]:
@@ -157,36 +154,30 @@ def t303(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
             )
 
 
-@rule("T304", "分项之和大于所述总数", "info", "数据准确性", "每个句子")
+@rule("T304", "分项之和与所述总数不符", "info", "数据准确性", "每个句子")
 def t304(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
-    """Fails (info) for a sentence stating a total and listing its parts (其中/包括 …) in the same unit that add up to more.
-
-    Approximate figures (余, 多, 约 …) are skipped; parts adding up to less pass, since such lists are often partial."""
+    """Fails (info) for a sentence stating a total and listing its parts (其中/包括 …, see rules/sums.py) in the
+    same unit when the parts add up to more than the total, or to less when the list is complete (it runs to the
+    sentence's end, every item a part, no 等; a list cut off by the end of an excerpt is not complete).
+    Approximate figures (余, 多, 约 …) are skipped."""
     checked = 0
     for paragraph in _prose(report):
         folded = norm(paragraph.text)
-        for sentence in _SENTENCE.findall(folded):
-            for total in _TOTAL.finditer(sentence):
-                unit = total.group(2)
-                rest = sentence[total.end() :]
-                stop = _BREAKDOWN.search(rest)
-                segment = rest[: stop.start()] if stop else rest
-                parts = [int(m.group(1)) for m in re.finditer(_PART.format(unit=unit), segment)]
-                if len(parts) < 2 or _APPROX.search(sentence[: total.end() + len(segment)]):
-                    continue
-                checked += 1
-                stated = int(total.group(1))
-                locator = Locator(row=sentence[:30], source=str(paragraph.source))
-                if sum(parts) <= stated:
-                    yield t304.passed(locator)
-                else:
-                    shown = " + ".join(str(p) for p in parts)
-                    yield t304.failed(
-                        f"句子“{sentence[max(0, total.start() - 20) : total.end() + 60]}…”称总数为{stated}{unit}，"
-                        f"但所列分项 {shown} = {sum(parts)}{unit}，超过总数。",
-                        locator,
-                        total=stated,
-                        parts=parts,
-                    )
+        for stated in stated_sums(folded):
+            checked += 1
+            found = sum(stated.parts)
+            locator = Locator(row=stated.sentence[:30], source=str(paragraph.source))
+            if found == stated.total or (found < stated.total and not stated.complete):
+                yield t304.passed(locator)
+                continue
+            shown = " + ".join(str(p) for p in stated.parts)
+            relation = "超过" if found > stated.total else "少于"
+            yield t304.failed(
+                f"句子“{stated.sentence[:80]}…”称总数为{stated.total}{stated.unit}，"
+                f"但所列分项 {shown} = {found}{stated.unit}，{relation}总数。",
+                locator,
+                total=stated.total,
+                parts=list(stated.parts),
+            )
     if not checked:
         yield t304.not_applicable("没有列出分项的总数")

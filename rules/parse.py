@@ -91,8 +91,11 @@ def _find_title(blocks: list[Block], limit: int, meta: dict[str, str]) -> tuple[
         if not titles.is_title_line(text):
             continue
         previous = paragraphs[index - 1] if index > 0 else None
-        if previous is not None and not titles.names_all(text) and titles.names_body_only(previous.text):
-            candidates.append((f"{previous.text.strip()} {text}", previous.source, True))
+        body, _year = titles.body_and_year(text)
+        if previous is not None and not (body and titles.names_place(body)) and titles.names_body_only(previous.text):
+            # The body's name on the line above: "固阳县民政局" / "2021年…报告", or broken inside the name:
+            # "…人民政府小龙坎街道" / "办事处2023年…报告".
+            candidates.append((titles.compact(previous.text) + text, previous.source, True))
             continue
         candidates.append((text, paragraph.source, titles.names_all(text)))
     named = [titles.compact(meta[key]) for key in ("articletitle", "title") if meta.get(key)]
@@ -102,6 +105,9 @@ def _find_title(blocks: list[Block], limit: int, meta: dict[str, str]) -> tuple[
     if candidates:
         text, source, _body = next((c for c in candidates if c[2]), candidates[0])
         return text, source
+    for paragraph in paragraphs[:6]:
+        if titles.is_garbled_title_line(paragraph.text):
+            return titles.title_text(paragraph.text), paragraph.source
     for key in ("articletitle", "title"):
         value = meta.get(key, "")
         if value and titles.is_title_line(value):
@@ -289,9 +295,9 @@ def parse_report(document: Document, *, excerpt: bool = False) -> AnnualReport:
                     report.trial_markers.append(Mention(cell.text.strip(), cell.source))
                 if format_2021_pattern.search(folded):
                     has_2021 += 1
-                for pattern, printed, wanted in t.LABEL_DEVIATIONS:
+                for pattern, printed, wanted, formats in t.LABEL_DEVIATIONS:
                     if pattern.search(folded):
-                        report.label_deviations.append((printed, wanted, cell.text.strip(), cell.source))
+                        report.label_deviations.append((printed, wanted, cell.text.strip(), cell.source, formats))
     if t.format_in_force(report.year) is t.FORMAT_2008:
         # Judged by the 2008 条例, which fixed no tables: whatever tables the report has are its own.
         report.template = "pre-2019"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from rules.deadlines import BODY_TYPE_ZH, infer_body_type
+from rules.deadlines import BODY_TYPE_ZH, body_type_named_in, infer_body_type
 from rules.labels import fmt_number
 from rules.report import AnnualReport
 from rules.rule import Context, Outcome, rule
@@ -17,13 +17,16 @@ from rules.structure import table_locator
 def p401(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     """Fails when a town, a county department or a county government reports non-zero 规章 figures in 表二（一）.
 
-    The body type comes from --body-type, else from the body's name; n/a when neither tells."""
+    The body type comes from --body-type, else from the body's name, else (no name found) from how the report
+    speaks of itself (我镇, 本乡 …); n/a when none tells."""
     table = report.tables.get("t2.一")
     row = table.row("rules") if table else None
     if table is None or row is None:
         yield p401.not_applicable("未找到表二（一）规章行")
         return
     body_type = ctx.body_type or infer_body_type(report.body)
+    if body_type is None and report.body is None:
+        body_type = body_type_named_in("\n".join(p.text for p in report.narrative[:12]))
     if body_type is None:
         yield p401.not_applicable("无法确定单位类型")
         return

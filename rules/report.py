@@ -142,7 +142,7 @@ class AnnualReport:
     periods: list[Mention] = field(default_factory=list)
     title_years: list[Mention] = field(default_factory=list)
     trial_markers: list[Mention] = field(default_factory=list)
-    label_deviations: list[tuple[str, str, str, Source]] = field(default_factory=list)
+    label_deviations: list[tuple[str, str, str, Source, tuple[str, ...]]] = field(default_factory=list)
 
     def format_for(self, year: int | None = None) -> t.ReportFormat:
         """The format the report is judged by: the one in force for ``year`` (the caller's report year, else the

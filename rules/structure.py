@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from documents import titles
 from rules import template as t
 from rules.labels import norm
 from rules.report import AnnualReport, ParsedTable
@@ -210,9 +211,11 @@ def _column_names(table: ParsedTable) -> list[str]:
 def s106(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     """Fails per table when data rows hold fewer or more values than the table has columns, or a cell is blank.
 
-    No S106 for a table without any number (that is S107); uncertain for flattened or cut-off tables."""
-    for _kind, table in sorted(report.tables.items()):
-        if table.numbers == 0:
+    No S106 for a table without any number (that is S107: 表二 counts as one table there, so one of its parts left
+    blank while the others are filled is S106's); uncertain for flattened or cut-off tables."""
+    t2_numbers = sum(table.numbers for kind, table in report.tables.items() if kind.startswith("t2"))
+    for kind, table in sorted(report.tables.items()):
+        if (t2_numbers if kind.startswith("t2") else table.numbers) == 0:
             yield s106.not_applicable("表格未填写数据（见 S107）")
             continue
         wrong, blanks = _row_problems(table)
@@ -395,6 +398,8 @@ def s111(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
     lacks = []
     if not report.body:
         lacks.append("单位名称")
+    elif not titles.names_place(report.body):
+        lacks.append(f"单位全称（「{report.body}」未写明所属地方）")
     if not re.search(r"(19|20)\d{2}年", folded):
         lacks.append("年度")
     if report.format_for(ctx.year).sections:
@@ -416,13 +421,17 @@ def s111(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
 
 @rule("S112", "表格标签或单位与格式不一致", "info", _BASIS_FORMAT, "每个标签")
 def s112(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
-    """Fails (info) for a table label or unit worded differently from the format (规范性文件, （单位：元）, 现行有效件)."""
-    if report.template == "2019-trial":
+    """Fails (info) for a table label or unit worded differently from the format the report follows (规范性文件,
+    （单位：元）, 现行有效件, a local note printed into a label). A report for 2021 or later in the trial format is
+    S108's; one for 2019 or 2020 in it is held to the trial format's own labels."""
+    year = ctx.year or report.year
+    if report.template == "2019-trial" and (year is None or year >= 2021):
         yield s112.not_applicable("试行格式（见 S108）")
         return
+    template = "2019-trial" if report.template == "2019-trial" else "2021"
     seen: set[str] = set()
-    for printed, wanted, text, source in report.label_deviations:
-        if printed in seen:
+    for printed, wanted, text, source, formats in report.label_deviations:
+        if printed in seen or template not in formats:
             continue
         seen.add(printed)
         yield s112.failed(
@@ -435,7 +444,11 @@ def s112(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
         yield s112.passed(Locator(section="二", table="表二"))
 
 
-_BASIS_2019 = re.compile(r"〔2019〕60号|\[2019\]60号|（2019）60号|2019\)60号|格式\(试行\)|格式（试行）")
+# The 2019 notice is cited by its number or by its title (国务院办公厅政府信息与政务公开办公室关于政府信息公开工作
+# 年度报告有关事项的通知); the 2021 one by its number or as the notice issuing the 年度报告格式.
+_BASIS_2019 = re.compile(
+    r"〔2019〕60号|\[2019\]60号|（2019）60号|2019\)60号|格式\(试行\)|格式（试行）|关于政府信息公开工作年度报告有关事项的通知"
+)
 _BASIS_2021 = re.compile(r"2021.{0,3}30号|〔2021〕30")
 
 

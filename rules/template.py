@@ -29,7 +29,11 @@ class SectionSpec:
 SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("一", "总体情况", re.compile(r"总体情况|工作基本情况|基本工作情况|基本情况|概述")),
     SectionSpec("二", "主动公开政府信息情况", re.compile(r"^(?!.*申请).*主动公开.*情况")),
-    SectionSpec("三", "收到和处理政府信息公开申请情况", re.compile(r"(收到|受理).*(处理|办理).*申请|申请.*(收到|受理).*处理")),
+    SectionSpec(
+        "三",
+        "收到和处理政府信息公开申请情况",
+        re.compile(r"(收到|受理).*(处理|办理).*申请|申请.*(收到|受理).*处理|依申请公开.*办理"),
+    ),
     SectionSpec(
         "四",
         "政府信息公开行政复议、行政诉讼情况",
@@ -246,12 +250,18 @@ TRIAL_MARKERS: tuple[str, ...] = (
 #: Markers of the 2021 format's 表二 headers.
 FORMAT_2021_MARKERS: tuple[str, ...] = ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额")
 
-#: Label deviations worth an info finding (S112): folded text → (what was printed, what the format says).
-LABEL_DEVIATIONS: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"^规范性文件$"), "规范性文件", "行政规范性文件"),
-    (re.compile(r"\(单位:元\)"), "（单位：元）", "（单位：万元）"),
-    (re.compile(r"^现行有效件$"), "现行有效件", "现行有效件数"),
-    (re.compile(r"^行政事业型收费$"), "行政事业型收费", "行政事业性收费"),
+#: Label deviations worth an info finding (S112): folded text → (what was printed, what the format says, the
+#: formats whose labels it deviates from: "规范性文件" is the 2021 format's deviation but the trial format's own label).
+_BOTH = ("2021", "2019-trial")
+LABEL_DEVIATIONS: tuple[tuple[re.Pattern[str], str, str, tuple[str, ...]], ...] = (
+    (re.compile(r"^规范性文件$"), "规范性文件", "行政规范性文件", ("2021",)),
+    (re.compile(r"\(单位:元\)"), "（单位：元）", "（单位：万元）", ("2021",)),
+    (re.compile(r"^现行有效件$"), "现行有效件", "现行有效件数", ("2021",)),
+    (re.compile(r"^本年发件$"), "本年发件", "本年制发件数", ("2021",)),
+    (re.compile(r"^行政事业型收费$"), "行政事业型收费", "行政事业性收费", _BOTH),
+    # A local template's note printed into the label: "规章(县级无此项)".
+    (re.compile(r"^规章\(.+\)$"), "规章（附注）", "规章", _BOTH),
+    (re.compile(r"^(?:行政)?规范性文件\(.+\)$"), "规范性文件（附注）", "行政规范性文件", _BOTH),
 )
 
 FORMAT_2021_BASIS = "国办公开办函〔2021〕30号"

@@ -190,3 +190,36 @@ def test_every_real_report_reads_without_a_rule_error() -> None:
         if path.suffix in (".txt", ".html"):
             result = check(path.name, excerpt=path.suffix == ".txt")
             assert not [o for o in result.uncertain if "规则执行出错" in o.message], path.name
+
+
+# ------------------------------------------------------------------------------------------------ sums, info
+
+
+def test_parts_that_do_not_make_the_stated_total() -> None:
+    """T304 on real sentences: parts over the total (清水: 120 > 115, with "双随机、一公开" one item), a complete list
+    under it (山阳: 6005 < 6391, closed by 其他信息共计), parts separated by semicolons (宿安乡), and a sum that
+    holds before another count starts (云林: 172 = the seven kinds; the 224 WeChat posts are another count)."""
+
+    def t304(name: str) -> list[str]:
+        return [f.outcome.message for f in check(name).findings if f.rule_id == "T304"]
+
+    assert any("120条" in m for m in t304("2023_甘肃清水县_教育局.txt"))
+    assert any("6005条" in m for m in t304("2020_陕西山阳县_县人民政府.txt"))
+    assert any("2503条" in m for m in t304("2018_山东临邑县_宿安乡.txt"))
+    assert any("347条" in m for m in t304("2023_重庆沙坪坝区_小龙坎街道.txt"))  # notes in brackets skipped
+    assert not t304("2019_江苏无锡锡山区_云林街道.txt")
+    assert not t304("2024_云南弥勒市_朋普镇.txt")  # 597 = 6+315+95+73+108
+
+
+def test_the_2019_notice_cited_by_its_title_is_the_trial_basis() -> None:
+    """建宁乡 2021 cites 《…关于政府信息公开工作年度报告有关事项的通知》 (国办公开办函〔2019〕60号) only: S113."""
+    assert "S113" in {f.rule_id for f in check("2021_山西高平市_建宁乡.txt").findings}
+
+
+def test_local_notes_printed_into_labels() -> None:
+    """保康 2021 "规章(县级无此项)", 拖市镇 2020 (trial format, right then) "规章(设区的市…)": S112 (info)."""
+    for name in ("2021_湖北保康县_农业农村局.txt", "2020_湖北天门市_拖市镇.txt"):
+        found = [f for f in check(name).findings if f.rule_id == "S112"]
+        assert any("规章（附注）" == f.outcome.locator.row for f in found), name
+    trial = [f for f in check("2020_辽宁建平县_卫生健康局.txt").findings if f.rule_id == "S112"]
+    assert not trial  # "规范性文件" is the trial format's own label
