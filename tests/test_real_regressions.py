@@ -220,6 +220,6 @@ def test_local_notes_printed_into_labels() -> None:
     """保康 2021 "规章(县级无此项)", 拖市镇 2020 (trial format, right then) "规章(设区的市…)": S112 (info)."""
     for name in ("2021_湖北保康县_农业农村局.txt", "2020_湖北天门市_拖市镇.txt"):
         found = [f for f in check(name).findings if f.rule_id == "S112"]
-        assert any("规章（附注）" == f.outcome.locator.row for f in found), name
+        assert any(f.outcome.locator.row == "规章（附注）" for f in found), name
     trial = [f for f in check("2020_辽宁建平县_卫生健康局.txt").findings if f.rule_id == "S112"]
     assert not trial  # "规范性文件" is the trial format's own label
