@@ -13,7 +13,10 @@ from rules import template as t
 from rules.labels import norm
 from rules.report import AnnualReport, Mention, Section
 from rules.streams import names_row, rows_from_stream
-from rules.tables import classify, parse_t2, parse_t3, parse_t4
+from rules.table2 import parse_t2
+from rules.table3 import parse_t3
+from rules.table4 import parse_t4
+from rules.tables import classify
 
 
 class NotAReportError(Exception):
