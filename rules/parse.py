@@ -173,19 +173,29 @@ def _last_content(blocks: list[Block]) -> int:
 @dataclass(frozen=True)
 class _Candidate:
     """A table of the document as the table readers get it: its rows (a flat table's found again), whether its
-    positions are reliable (``grid``), whether it lost its blank cells (``flat``), whether an excerpt cuts it off."""
+    positions are reliable (``grid``), whether it lost its blank cells (``flat``), whether an excerpt cuts it off,
+    and the text just above it (a heading naming what the table holds)."""
 
     table: Table
     grid: bool
     flat: bool
     truncated: bool
+    heading: str = ""
 
 
-def _candidate(table: Table, grid: bool, truncated: bool) -> _Candidate:
+def _candidate(table: Table, grid: bool, truncated: bool, heading: str) -> _Candidate:
     if not table.flat:
-        return _Candidate(table, grid, False, truncated)
+        return _Candidate(table, grid, False, truncated, heading)
     rebuilt = Table(rows_from_stream(table), table.source)
-    return _Candidate(rebuilt, grid or table.blanks, not table.blanks, truncated)
+    return _Candidate(rebuilt, grid or table.blanks, not table.blanks, truncated, heading)
+
+
+def _heading_above(blocks: list[Block], index: int) -> str:
+    """The paragraph just above block ``index`` (within two blocks), or ""."""
+    for block in reversed(blocks[max(0, index - 2) : index]):
+        if isinstance(block, Paragraph):
+            return block.text
+    return ""
 
 
 def _cell_like(paragraph: Paragraph) -> bool:
@@ -197,15 +207,16 @@ def _cell_like(paragraph: Paragraph) -> bool:
     return len(folded) <= _CELL_LIKE_MAX or names_row(folded)
 
 
-def _flat_tables(blocks: list[Block]) -> list[tuple[Table, int]]:
-    """Runs of short one-cell lines (a table flattened by copy and paste), as one-column tables."""
-    runs: list[tuple[Table, int]] = []
+def _flat_tables(blocks: list[Block]) -> list[tuple[Table, int, int]]:
+    """Runs of short one-cell lines (a table flattened by copy and paste), as flat tables, with the indexes of
+    their first and last blocks."""
+    runs: list[tuple[Table, int, int]] = []
     run: list[tuple[int, Paragraph]] = []
 
     def close() -> None:
         if len(run) >= 4:
             rows = tuple((Cell(p.text, p.source),) for _i, p in run)
-            runs.append((Table(rows=rows, source=run[0][1].source, flat=True, blanks=False), run[-1][0]))
+            runs.append((Table(rows=rows, source=run[0][1].source, flat=True, blanks=False), run[0][0], run[-1][0]))
         run.clear()
 
     for index, block in enumerate(blocks):
@@ -278,12 +289,12 @@ def parse_report(document: Document, *, excerpt: bool = False) -> AnnualReport:
     last_index = _last_content(blocks)
     for index, block in enumerate(blocks):
         if isinstance(block, Table):
-            candidates.append(_candidate(block, grid, excerpt and index >= last_index))
+            candidates.append(_candidate(block, grid, excerpt and index >= last_index, _heading_above(blocks, index)))
     grids = {k for c in candidates for k in classify([norm(x) for x in c.table.texts()])}
-    for table, end_index in _flat_tables(blocks):
+    for table, start_index, end_index in _flat_tables(blocks):
         kinds = classify([norm(x) for x in table.texts()])
         if kinds and not kinds & grids:
-            candidates.append(_candidate(table, grid, excerpt and end_index >= last_index))
+            candidates.append(_candidate(table, grid, excerpt and end_index >= last_index, _heading_above(blocks, start_index)))
 
     trial_pattern = re.compile("|".join(re.escape(m) for m in t.TRIAL_MARKERS))
     format_2021_pattern = re.compile("|".join(re.escape(m) for m in t.FORMAT_2021_MARKERS))
@@ -329,6 +340,7 @@ def parse_report(document: Document, *, excerpt: bool = False) -> AnnualReport:
             grid=items[0].grid,
             flat=any(c.flat for c in items),
             truncated=any(c.truncated for c in items),
+            headings=[c.heading for c in items],
         )
     if items := by_kind["t2"]:
         for key, part in parse_t2(

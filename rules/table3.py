@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -14,11 +15,51 @@ from rules.tables import match_keywords, split_row, values_of
 _ITEM_NUMBER = re.compile(r"^(\d{1,2})[.、,]")
 
 
+# A group label cut by a page break keeps its number: "（四）无" over "法提供".
+_GROUP_NUMBER = re.compile(r"^\(([三四五六])\)")
+# A group and an item in one cell: "（三）不予公开 1.属于国家秘密", "不予公开/1.属于国家秘密".
+_COMBINED = re.compile(r"^(?P<group>.*?(?:不予公开|无法提供|不予处理|其他处理))[/:\-]*(?P<item>\d{1,2}[.、,].+)$")
+_OTHER = ("其他", "其它")
+
+
+def _group_of(folded: str) -> str | None:
+    """The group a label names, by its words or, when they were cut, by its number."""
+    for number, (_label, keyword) in t.T3_GROUPS.items():
+        if keyword in folded:
+            return number
+    match = _GROUP_NUMBER.match(folded)
+    return match.group(1) if match else None
+
+
+def _expand(labels: Sequence[str]) -> list[str]:
+    """The folded labels, a group and an item printed in one cell taken as two."""
+    out: list[str] = []
+    for label in labels:
+        folded = norm(label)
+        combined = _COMBINED.match(folded)
+        out.extend((combined.group("group"), combined.group("item")) if combined else (folded,))
+    return out
+
+
+def _item(label: str, group: str | None, items: Sequence[t.RowSpec]) -> t.RowSpec | None:
+    """The item row a label names: by its own words first (in the current group when several groups' items match),
+    so that a group whose label was missed never swallows the next group's items; by its number within the group
+    only when its words name no item (a label cut short); "其他" only within its group."""
+    named = [r for r in items if r.keywords != _OTHER and any(k in label for k in r.keywords)]
+    if named:
+        return next((r for r in named if r.group == group), named[0])
+    in_group = [r for r in items if r.group == group] if group else []
+    found = match_keywords(label, in_group)
+    if found is None and in_group and (number := _ITEM_NUMBER.match(label)):
+        found = next((r for r in in_group if r.item == int(number.group(1))), None)
+    return found
+
+
 def _t3_key(
     labels: Sequence[str], group: str | None, rows: Sequence[t.RowSpec], trial: bool
 ) -> tuple[str | None, str | None, bool]:
     """Return (row key, current group, is_subtotal) for a row's labels."""
-    folded = [norm(label) for label in labels]
+    folded = _expand(labels)
     last = folded[-1] if folded else ""
     whole = "".join(folded)
     for spec in (t.T3_ROW["new"], t.T3_ROW["carried_in"], t.T3_ROW["carried_out"]):
@@ -32,29 +73,36 @@ def _t3_key(
         return "open", None, False
     if any(k in last for k in t.T3_ROW["partial"].keywords):
         return "partial", None, False
-    for number, (_label, keyword) in t.T3_GROUPS.items():
-        if any(keyword in f for f in folded):
-            group = number
+    for label in folded:
+        if not _ITEM_NUMBER.match(label) and (named := _group_of(label)):
+            group = named
     items = [r for r in rows if r.group is not None]
     if trial and group == "六" and not _ITEM_NUMBER.match(last) and "其他处理" in whole:
         return "六", group, False
-    in_group = [r for r in items if r.group == group] if group else []
-    item_label = last if not any(kw in last for _l, kw in t.T3_GROUPS.values()) or _ITEM_NUMBER.match(last) else ""
+    item_label = last if _ITEM_NUMBER.match(last) or _group_of(last) is None else ""
     if item_label:
-        found = match_keywords(item_label, in_group) if in_group else None
-        if found is None and not in_group:
-            found = match_keywords(item_label, [r for r in items if r.keywords != ("其他", "其它")])
-        if found is None and in_group:
-            item_number = _ITEM_NUMBER.match(item_label)
-            if item_number:
-                wanted = int(item_number.group(1))
-                found = next((r for r in in_group if r.item == wanted), None)
+        found = _item(item_label, group, items)
         if found is not None:
             return found.key, found.group, False
         return None, group, False
     if group is not None:
         return f"{group}.sub", group, True
     return None, group, False
+
+
+# A column named by its position only: 数据1, 列2, 第3列.
+_GENERIC = re.compile(r"(?:数据|列|第)\d{1,2}列?")
+# "申请人情况：自然人", "法人或其他组织/商业企业": the column's name after its parent's.
+_PARENT = re.compile(r"^.+[:/](?=[^:/]+$)")
+
+
+def _columns_named(texts: Sequence[str]) -> set[str]:
+    """The 表三 columns a header row's folded cell texts name: a cell's text, the part after a parent's name, or two
+    neighbouring cells together (a name broken into "商业" and "企业" when the table was flattened)."""
+    candidates = set(texts)
+    candidates |= {_PARENT.sub("", text) for text in texts}
+    candidates |= {a + b for a, b in itertools.pairwise(texts)}
+    return {c.key for c in t.T3_COLUMNS if candidates & set(c.names)}
 
 
 def _stacked_labels(header: Sequence[Sequence[Cell]]) -> set[str]:
@@ -78,6 +126,7 @@ def parse_t3(tables: Sequence[Table], *, grid: bool, trial: bool, flat: bool = F
     header_names: set[str] = set()
     header_labels: list[tuple[str, Source]] = []
     first_data = len(all_rows)
+    generic = 0
     group: str | None = None
     for index, cells in enumerate(all_rows):
         split = split_row(cells, grid=grid)
@@ -87,16 +136,16 @@ def parse_t3(tables: Sequence[Table], *, grid: bool, trial: bool, flat: bool = F
         ):
             first_data = index
             break
-        for cell in cells:
-            folded = norm(cell.text)
-            if folded:
-                header_labels.append((cell.text.strip(), cell.source))
-            for column in t.T3_COLUMNS:
-                if folded in column.names:
-                    header_names.add(column.key)
+        texts = [norm(cell.text) for cell in cells if not cell.spanned]
+        header_labels.extend((cell.text.strip(), cell.source) for cell in cells if cell.text.strip() and not cell.spanned)
+        header_names.update(_columns_named(texts))
+        generic += sum(1 for text in texts if _GENERIC.fullmatch(text))
     if grid:
         for joined in _stacked_labels(all_rows[:first_data]):
             header_names.update(c.key for c in t.T3_COLUMNS if joined in c.names)
+    if generic == len(t.T3_COLUMNS) and not header_names:
+        # Columns relabelled 数据1 … 数据7 by a local template, in the format's order.
+        header_names = {c.key for c in t.T3_COLUMNS}
     columns = tuple(c.key for c in t.T3_COLUMNS if c.key in header_names)
     width = len(columns)
     parsed: list[Row] = []

@@ -7,7 +7,6 @@ its reader: :mod:`rules.table2`, :mod:`rules.table3`, :mod:`rules.table4`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,9 +14,6 @@ from documents.model import Cell, Source
 from rules import template as t
 from rules.labels import has_cjk, norm, parse_number
 from rules.report import Value
-
-_ITEM_NUMBER = re.compile(r"^(\d{1,2})[.、,]")
-_PART = re.compile(r"第二十条第\(([一二三四五六七八九十])\)项")
 
 
 @dataclass(frozen=True)
@@ -40,8 +36,11 @@ def classify(texts: Sequence[str]) -> set[str]:
         or ("予以公开" in joined and "无法提供" in joined and "结果维持" not in joined)
     ):
         kinds.add("t3")
-    if "行政复议" in joined and ("行政诉讼" in joined or "结果维持" in joined) and "本年新收" not in joined:
-        kinds.add("t4")
+    results = sum(1 for r in t.T4_RESULTS if r.names[0] in joined)
+    if "本年新收" not in joined and (
+        ("行政复议" in joined and ("行政诉讼" in joined or "结果维持" in joined)) or results >= len(t.T4_RESULTS) - 1
+    ):
+        kinds.add("t4")  # the whole 表四, or one of the three small tables it is sometimes printed as
     if "第二十条" in joined or (
         "信息内容" in joined and any(k in joined for k in ("规章", "行政许可", "行政处罚", "行政事业性收费"))
     ):
