@@ -5,6 +5,7 @@ Public API: :func:`extract`, :func:`detect_format`, :class:`Document` and its pa
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 
@@ -39,18 +40,27 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"GIF89a", "image"),
 )
 
-_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta ", b"<table", b"<div", b"<p>", b"<title")
+# Markup opens a web page (after a byte order mark and white space): a doctype, a comment, an XML declaration or
+# a tag. A text that merely mentions a tag ("…以<table>形式…") is not a page.
+_MARKUP_START = re.compile(rb"\s*<(?:!doctype\s|!--|\?xml\s|[a-z][a-z0-9]{0,9}[\s/>])", re.I)
+_TAG = re.compile(
+    rb"</?(?:html|head|body|div|p|table|tbody|tr|td|th|span|br|meta|title|section|article|font)\b[^>]{0,300}>", re.I
+)
+_MIN_TAGS = 12  # tags in the first 4 KB of a page that starts with stray text (a saved page with junk before it)
 
 
 def detect_format(data: bytes) -> str:
-    """Name the format of ``data`` from its content (magic bytes, then markup), never from a file name."""
+    """Name the format of ``data`` from its content (magic bytes, then markup), never from a file name.
+
+    A text is a web page only when it is markup: it opens with a tag (or doctype, comment, XML declaration), or
+    tags run all through its start; a text report that mentions a tag stays text."""
     for magic, name in _MAGIC:
         if data.startswith(magic):
             return name
-    head = data[:4096].lower()
+    head = data[:4096]
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
-    if any(marker in head for marker in _HTML_MARKERS):
+    if _MARKUP_START.match(head) or len(_TAG.findall(head)) >= _MIN_TAGS:
         return "html"
     return "text"
 

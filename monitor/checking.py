@@ -59,6 +59,8 @@ def load_report(path: str, *, excerpt: bool = False, max_bytes: int = MAX_BYTES)
         report = parse_report(document, excerpt=excerpt)
     except (ExtractionError, NotAReportError) as exc:
         raise InputError(path, exc.reason) from None
+    except Exception as exc:  # a fault of ours on this file: one line naming it, never a traceback
+        raise InputError(path, f"读取时出现内部错误（{type(exc).__name__}），请将此文件反馈给维护人员") from exc
     return data, report
 
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import seed_text
 
 NIANBAO = str(Path(sys.executable).parent / "nianbao")
@@ -110,3 +112,22 @@ def test_gbk_text_report_is_read(tmp_path: Path) -> None:
     result = run("--format", "json", str(path))
     assert result.returncode == 1, result.stderr
     assert '"body": "焦虎镇"' in result.stdout
+
+
+def test_an_internal_fault_on_one_file_is_one_line_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whatever goes wrong inside the reader of one file ends as exit 2 and one line naming it."""
+    import monitor.checking
+    from monitor.cli import main
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    path = tmp_path / "report.txt"
+    path.write_text(seed_text("000"), encoding="utf-8")
+    monkeypatch.setattr(monitor.checking, "parse_report", broken)
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert str(path) in err and "内部错误" in err

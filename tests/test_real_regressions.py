@@ -223,3 +223,20 @@ def test_local_notes_printed_into_labels() -> None:
         assert any(f.outcome.locator.row == "规章（附注）" for f in found), name
     trial = [f for f in check("2020_辽宁建平县_卫生健康局.txt").findings if f.rule_id == "S112"]
     assert not trial  # "规范性文件" is the trial format's own label
+
+
+# ------------------------------------------------------------------------------------------------ detection
+
+
+def test_a_text_report_mentioning_a_tag_is_text() -> None:
+    """A real text report whose prose mentions "<table>" stays a text report (it was read as a web page)."""
+    data = (REAL / "2022_湖南桃江县_松木塘镇.txt").read_text(encoding="utf-8")
+    data = data.replace("主动公开政府信息32条", "主动公开政府信息32条（以<table>表格和<p>段落形式发布）", 1)
+    document = extract(data.encode("utf-8"))
+    assert document.format == "text"
+    assert parse_report(document, excerpt=True).body == "桃江县松木塘镇人民政府"
+
+
+def test_an_html_fragment_is_a_web_page() -> None:
+    """The Shanghai report's content, which starts with a <p> tag and has no <html>, is read as HTML."""
+    assert extract((REAL / "2019_上海市_市人民政府办公厅.html").read_bytes()).format == "html"
