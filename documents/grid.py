@@ -206,12 +206,24 @@ def join_fragments(upper: list[BoxCell], lower: Fragment) -> list[BoxCell]:
 
 
 def _is_broken_row(bottom: list[BoxCell], first: list[BoxCell]) -> bool:
-    """A row broken by the page break: the same cells on both sides, no number below, no new row label."""
+    """A row broken by the page break: the same cells on both sides, and either
+
+    - above the break its cells are empty wherever there is text below (a row's text is set in its middle, so
+      all of it may fall below; a merged cell continued below is empty there), or
+    - the part below holds neither a number nor a new row label (the rest of a label, of a sentence), or
+    - the part below holds the rest of a label that is no new row's, and the numbers of the row, whose cells
+      above the break are empty (values set in the middle of a tall row)."""
     if not bottom or len(first) != len(bottom):
         return False
-    if any(_at(bottom, c.x0, c.x1) is None for c in first):
+    above = [_at(bottom, c.x0, c.x1) for c in first]
+    if any(cell is None for cell in above):
         return False
     texts = ["".join(c.text.split()) for c in first]
     if not any(texts):
         return False
-    return not any(_is_number(t) or _ROW_LABEL.match(t) for t in texts if t)
+    written_above = ["".join(cell.text.split()) if cell is not None else "" for cell in above]
+    if not any(written_above[i] for i, t in enumerate(texts) if t):
+        return True  # everything below stands under an empty part: nothing is joined to anything
+    if any(_ROW_LABEL.match(t) for t in texts if t):
+        return False
+    return all(not written_above[i] for i, t in enumerate(texts) if t and _is_number(t))

@@ -3,12 +3,15 @@ reading order, paragraphs across page breaks and tables continued on the next pa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from documents.grid import BoxCell, Fragment, join_fragments, same_columns, to_grid
 from documents.layout import TextLine, paragraphs
 from documents.model import Block, Paragraph, Source, Table
+
+_COLUMN_SLACK = 3  # points: cell edges this close are one column's
 
 
 @dataclass(frozen=True)
@@ -20,14 +23,31 @@ class PageContent:
     tables: tuple[Fragment, ...]
 
 
+_PROSE = re.compile(r"[。；;！？]|[，,][^，,]{8,}[，,]")
+_PROSE_LENGTH = 40  # characters: a table cell rarely holds a sentence this long
+
+
+def is_prose_box(fragment: Fragment) -> bool:
+    """Whether a ruled "table" is text in a frame: one column whose cells hold sentences (a boxed note, a paragraph
+    drawn in a one-cell table), not a table of the report."""
+    lefts = {round(cell.x0) for cell in fragment.cells}
+    rights = {round(cell.x1) for cell in fragment.cells}
+    if max(lefts) - min(lefts) > _COLUMN_SLACK or max(rights) - min(rights) > _COLUMN_SLACK:
+        return False
+    texts = [cell.text for cell in fragment.cells if cell.text]
+    return bool(texts) and any(len(text) >= _PROSE_LENGTH and _PROSE.search(text) for text in texts)
+
+
 def settle_lone_cells(
     tables: Sequence[Fragment], lines_outside: Callable[[Sequence[Fragment]], list[TextLine]]
 ) -> tuple[list[Fragment], list[TextLine]]:
-    """Keep a lone ruled cell as a table fragment only when it is the last thing on its page (a table's first
-    row stranded there by the page break); otherwise it is text in a box and stays among the lines.
+    """The page's table fragments and lines: a framed paragraph (a one-column "table" of prose) is text; a lone
+    ruled cell stays a table fragment only when it is the last thing on its page (a table's first row stranded
+    there by the page break); otherwise it is text in a box and stays among the lines.
 
     ``lines_outside`` gives the page's lines outside a set of fragments. Returns the fragments and lines kept.
     """
+    tables = [t for t in tables if not is_prose_box(t)]
     lines = lines_outside(tables)
     lone = [t for t in tables if t.lone]
     if not lone:

@@ -16,6 +16,7 @@ than :data:`MAX_OCR_PAGES` pages (OCR takes seconds a page); encrypted and damag
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ _MIN_TEXT_CHARS = 10  # a page with fewer characters in its text layer is taken 
 _MIN_TABLE_PATHS = 4  # a page with fewer path objects holds no ruled table (a lone cell has four)
 _BAND = 10.0  # points: cells are looked up by horizontal bands of the page this high
 _LONE_HEIGHT = 0.1  # share of the page height: a single ruled cell this low may be a table's first row
+_WIDE = 1.6  # a character's loose box this many times wider than high is not where its glyph is
 
 
 # A character of the text layer: the character (" " for any space, "\n" for a line break) and its box.
@@ -146,9 +148,14 @@ def _tables(edges: list[dict[str, Any]], page: _Page) -> list[Fragment]:
 
 def _chars(textpage: Any, height: float) -> list[_Char]:
     """Every character of the text layer in content order with its box; a space or line break (also those pdfium
-    generates between words and lines) gets the box of the character before it."""
+    generates between words and lines) gets the box of the character before it.
+
+    The loose box (the font's full line height) keeps a line's characters level; but a character drawn with a wide
+    advance (vertical text in a merged cell, spread by character spacing) gets a loose box reaching into the cells
+    beside it, so such a character is placed by its tight box (the glyph itself)."""
     handle = textpage.raw
     rect = pdfium_raw.FS_RECTF()
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     out: list[_Char] = []
     box = (0.0, 0.0, 0.0, 0.0)
     for index in range(textpage.count_chars()):
@@ -159,6 +166,10 @@ def _chars(textpage: Any, height: float) -> list[_Char]:
             continue
         if pdfium_raw.FPDFText_GetLooseCharBox(handle, index, rect):
             box = (rect.left, height - rect.top, rect.right, height - rect.bottom)
+            if box[2] - box[0] > _WIDE * (box[3] - box[1]) and pdfium_raw.FPDFText_GetCharBox(
+                handle, index, left, right, bottom, top
+            ):
+                box = (left.value, height - top.value, right.value, height - bottom.value)
         out.append((char, *box))
     return out
 

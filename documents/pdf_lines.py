@@ -2,8 +2,9 @@
 
 pdfplumber finds a page's lines by running pdfminer's content-stream interpreter in Python (30–60 ms for a table
 page); pdfium has parsed the page already, in C, so the lines are read from its path objects instead: every
-straight, axis-parallel segment of a stroked or filled path (a border drawn as a line, a rectangle's sides, a
-thin filled bar), in page coordinates (form XObjects included). pdfplumber's table routines then snap and join
+straight, axis-parallel segment of a stroked path (a border drawn as a line, a rectangle's sides) or of a thin
+filled bar, in page coordinates (form XObjects included). A filled box with no stroke thicker than a bar is a
+background (WPS paints a white box behind every line of text), not a ruling. pdfplumber's table routines then snap and join
 them, find their crossings and the rectangles those enclose, and group the cells into tables — the same steps as
 its own ``find_tables`` with the "lines" strategy.
 """
@@ -23,6 +24,7 @@ _SNAP = 3.0  # points: pdfplumber's default snap and join tolerances
 _MIN_LENGTH = 3.0  # points: shorter segments are not lines
 _AXIS = 0.5  # points: a segment this close to horizontal or vertical is taken as such
 _MAX_DEPTH = 8  # nested form XObjects followed
+_MAX_BAR = 2.5  # points: a filled shape thinner than this is a ruling; a thicker one a background
 
 
 def _compose(outer: _Matrix, inner: _Matrix) -> _Matrix:
@@ -74,6 +76,7 @@ def _collect(obj: Any, outer: _Matrix, height: float, edges: list[dict[str, Any]
     y = ctypes.c_float()
     start: tuple[float, float] | None = None
     current: tuple[float, float] | None = None
+    segments: list[tuple[tuple[float, float], tuple[float, float]]] = []
     for index in range(pdfium_raw.FPDFPath_CountSegments(obj)):
         segment = pdfium_raw.FPDFPath_GetPathSegment(obj, index)
         if not pdfium_raw.FPDFPathSegment_GetPoint(segment, x, y):
@@ -84,11 +87,22 @@ def _collect(obj: Any, outer: _Matrix, height: float, edges: list[dict[str, Any]
             start = current = point
             continue
         if kind == pdfium_raw.FPDF_SEGMENT_LINETO and current is not None:
-            _add(current, point, height, edges)
+            segments.append((current, point))
         current = point  # a Bézier's control points are segments of their own: only its end matters
         if pdfium_raw.FPDFPathSegment_GetClose(segment) and start is not None:
-            _add(point, start, height, edges)
+            segments.append((point, start))
             current = start
+    if not stroke.value and segments and not _thin(segments):
+        return  # a filled box behind text (WPS paints every line on a white one) is a background, not a ruling
+    for p, q in segments:
+        _add(p, q, height, edges)
+
+
+def _thin(segments: list[tuple[tuple[float, float], tuple[float, float]]]) -> bool:
+    """Whether a filled shape is a bar thin enough to be a ruling line (borders are often drawn as filled bars)."""
+    xs = [x for pair in segments for x, _y in pair]
+    ys = [y for pair in segments for _x, y in pair]
+    return min(max(xs) - min(xs), max(ys) - min(ys)) <= _MAX_BAR
 
 
 def _add(p: tuple[float, float], q: tuple[float, float], height: float, edges: list[dict[str, Any]]) -> None:
