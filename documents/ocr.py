@@ -12,11 +12,14 @@ A document read this way is not machine-readable (rule D604).
 
 from __future__ import annotations
 
+import contextvars
 import ctypes
 import io
 import os
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -30,7 +33,7 @@ from documents.errors import ExtractionError
 from documents.grid import BoxCell, Fragment, fragment
 from documents.layout import TextLine, drop_page_furniture, group_lines, join_lines
 from documents.model import Document, Source
-from documents.ocr_tables import Box, binarize, rotation, ruled_cells, skew, skew_of_text, straighten, turn_points
+from documents.ocr_tables import Box, binarize, rotation, ruled_cells, skew, skew_of_text
 from documents.paged import PageContent, assemble, settle_lone_cells
 
 #: Pixels per point at which PDF pages are rendered for OCR (150 dpi).
@@ -50,6 +53,35 @@ _MIN_INK = 2  # ink pixels in a row or column of pixels for it to hold text
 _BORDER = 24  # pixels of white kept around the ink: the detector needs the margin round a line's edge
 #: One page at a time through the engine: its settings are changed for each page.
 _ENGINE_LOCK = threading.Lock()
+#: Longest the OCR of one document may take, in seconds (a 40-page scan takes about 90 s on one core).
+MAX_OCR_SECONDS = 300.0
+_LIMIT: contextvars.ContextVar[float] = contextvars.ContextVar("ocr_seconds", default=MAX_OCR_SECONDS)
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Within the block, the OCR of one document may take at most ``seconds`` (default :data:`MAX_OCR_SECONDS`)."""
+    token = _LIMIT.set(seconds)
+    try:
+        yield
+    finally:
+        _LIMIT.reset(token)
+
+
+class Budget:
+    """The OCR time one document may still spend; :meth:`check` before each page refuses the document past it."""
+
+    def __init__(self) -> None:
+        self.limit = _LIMIT.get()
+        self.started = time.monotonic()
+
+    def check(self, done: int, total: int) -> None:
+        """Raise ExtractionError when the time is up with pages ``done`` of ``total`` read."""
+        if time.monotonic() - self.started > self.limit:
+            raise ExtractionError(
+                f"扫描件文字识别超过 {self.limit:.0f} 秒的时限（已识别 {done}/{total} 页），已停止；"
+                "请索取可复制文字的版本或分拆后再检查"
+            )
 
 
 @lru_cache(maxsize=1)
@@ -123,10 +155,13 @@ def extract_image(data: bytes) -> Document:
     if width * height > MAX_PIXELS:
         raise ExtractionError(f"图片过大（{width}×{height} 像素），超过 {MAX_PIXELS // 1_000_000} 百万像素的上限")
     pages: list[PageContent] = []
+    budget = Budget()
+    frames = getattr(image, "n_frames", 1)
     try:
         for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
             if number > MAX_FRAMES:
                 raise ExtractionError(f"图片文件超过 {MAX_FRAMES} 页，已拒绝读取")
+            budget.check(number - 1, frames)
             if frame.size[0] * frame.size[1] > MAX_PIXELS:
                 raise ExtractionError("图片中有一页过大，已拒绝读取")
             rgb, factor = _normalise(np.asarray(frame.convert("RGB")))
@@ -150,16 +185,19 @@ def _normalise(rgb: Any) -> tuple[Any, float]:
 
 
 def read_page(rgb: Any, number: int, scale: float) -> PageContent:
-    """OCR one page image (RGB array); ``scale`` is pixels per unit of the coordinates to report."""
+    """OCR one page image (RGB array); ``scale`` is pixels per unit of the coordinates to report.
+
+    The page is turned straight first (scans are tilted by a degree or two): then the text detector's boxes and the
+    ruling lines are level, and a cell's text lines fall inside the cell."""
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     height, width = gray.shape
     bw = binarize(gray)
-    quads, texts, scores = _read_text(rgb, content_box(bw))
     angle = skew(bw) or skew_of_text(bw)
     if abs(angle) > _SKEW_EPSILON:
         matrix = rotation(angle, width, height)
-        bw = straighten(bw, matrix)
-        quads = [turn_points(quad, matrix) for quad in quads]
+        rgb = cv2.warpAffine(rgb, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+        bw = binarize(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+    quads, texts, scores = _read_text(rgb, content_box(bw))
     tables, lone = ruled_cells(bw)
     boxes = [_scaled(_bbox(quad), scale) for quad in quads]
     words: list[_Word] = [(text, box, score) for text, box, score in zip(texts, boxes, scores, strict=False) if text.strip()]

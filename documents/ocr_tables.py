@@ -80,18 +80,6 @@ def rotation(angle: float, width: int, height: int) -> Any:
     return cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
 
 
-def straighten(bw: Any, matrix: Any) -> Any:
-    """The binary image turned by ``matrix``."""
-    height, width = bw.shape[:2]
-    return cv2.warpAffine(bw, matrix, (width, height), flags=cv2.INTER_NEAREST, borderValue=0)
-
-
-def turn_points(points: Any, matrix: Any) -> Any:
-    """Points (N × 2) turned by ``matrix``."""
-    points = np.asarray(points, dtype=float).reshape(-1, 2)
-    return np.hstack([points, np.ones((len(points), 1))]) @ np.asarray(matrix).T
-
-
 def _segments(mask: Any, orientation: str, minimum: int) -> list[dict[str, Any]]:
     count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
     edges: list[dict[str, Any]] = []

@@ -11,7 +11,8 @@ Sources: a paragraph is ``page N, line K`` (its first line, counted on the page)
 x0,top,x1,bottom`` in points from the page's top-left corner.
 
 Limits: a PDF of more than :data:`MAX_PAGES` pages is refused (an annual report has 5–30), as is a scan of more
-than :data:`MAX_OCR_PAGES` pages (OCR takes seconds a page); encrypted and damaged files are refused by name.
+than :data:`MAX_OCR_PAGES` pages (OCR takes seconds a page) and one whose OCR runs past its time limit
+(:data:`documents.ocr.MAX_OCR_SECONDS`); encrypted and damaged files are refused by name.
 """
 
 from __future__ import annotations
@@ -83,9 +84,11 @@ def _extract(pdf: Any) -> Document:
         raise ExtractionError(f"PDF 中有 {len(scanned)} 页是没有文字层的扫描图像，超过可识别的 {MAX_OCR_PAGES} 页上限")
     read: dict[int, PageContent] = {}
     if scanned:
-        from documents.ocr import ocr_pdf_page  # noqa: PLC0415  (OCR's engine and models load only for scans)
+        from documents.ocr import Budget, ocr_pdf_page  # noqa: PLC0415  (OCR's engine and models load only for scans)
 
-        for number in scanned:
+        budget = Budget()
+        for done, number in enumerate(scanned):
+            budget.check(done, len(scanned))
             read[number] = ocr_pdf_page(pdf, number)
     for page in pages:
         if not page.scanned:

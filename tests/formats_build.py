@@ -169,17 +169,18 @@ def has_soffice() -> bool:
 # ---------------------------------------------------------------------------------------------------- scans
 
 
-def scan_pdf(pdf: bytes, *, dpi: int = 150, seed: int = 0) -> bytes:
-    """The PDF as a scanner would return it: every page an image, slightly rotated, blurred and noisy; no text."""
+def scan_pdf(pdf: bytes, *, dpi: int = 150, seed: int = 0, angle: float | None = None) -> bytes:
+    """The PDF as a scanner would return it: every page an image, rotated (by ``angle`` degrees, else by 0.5–1.5°
+    either way), blurred and noisy; no text."""
 
     rng = random.Random(seed)
     pages: list[Image.Image] = []
     document = pdfium.PdfDocument(pdf)
     try:
-        for page in document:
+        for number, page in enumerate(document):
             image = page.render(scale=dpi / 72).to_pil().convert("L")
-            angle = rng.choice((-1, 1)) * rng.uniform(0.5, 1.5)
-            image = image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
+            turn = rng.choice((-1, 1)) * rng.uniform(0.5, 1.5) if angle is None else angle * (-1) ** number
+            image = image.rotate(turn, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
             image = image.filter(ImageFilter.GaussianBlur(0.6))
             pixels = np.asarray(image, dtype=np.int16)
             noise = np.random.default_rng(seed).normal(0, 8, pixels.shape)

@@ -325,3 +325,14 @@ def test_a_libreoffice_killed_at_the_time_limit_leaves_no_socket_in_tmp(doc_file
     profile = started.read_text(encoding="utf-8")
     assert profile.startswith("file:///")
     assert not ipc_pipe(profile).exists()
+
+
+def test_a_scan_past_its_ocr_time_limit_is_refused_with_the_reason(format_fixtures: Path) -> None:
+    """A scan whose OCR would run past the document's time limit stops with a clear reason (here after one page)."""
+    from documents import ExtractionError, extract
+    from documents.ocr import time_limit
+
+    scan = (format_fixtures / "000.scan.pdf").read_bytes()
+    with time_limit(0.5), pytest.raises(ExtractionError) as refused:
+        extract(scan)
+    assert "时限" in refused.value.reason and "1/" in refused.value.reason

@@ -31,7 +31,7 @@ from rules import Context, parse_report, run_rules
 from rules.labels import has_cjk, norm
 from rules.runner import CheckResult
 from tests.conftest import seed_path
-from tests.formats_build import SEED_NUMBERS, split_table_pdf
+from tests.formats_build import SEED_NUMBERS, scan_pdf, split_table_pdf
 
 NIANBAO = str(Path(sys.executable).parent / "nianbao")
 TEXT_LAYER = ("docx", "pdf", "reportlab.pdf", "doc", "wps")
@@ -89,6 +89,18 @@ def test_scans_give_the_findings_of_the_text_and_d604(seed: str, format_fixtures
     cells = [cell for block in document.blocks if isinstance(block, Table) for row in block.rows for cell in row]
     assert cells and all(cell.source.page and cell.source.box for cell in cells)
     assert any(cell.confidence is not None for cell in cells)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEED_NUMBERS)
+def test_a_scan_tilted_by_one_and_a_half_degrees_gives_the_findings_of_the_text(seed: str, format_fixtures: Path) -> None:
+    """Issue 11: every page turned by 1.5° (alternately either way), as a hand-fed scanner returns it."""
+    scan = scan_pdf((format_fixtures / f"{seed}.pdf").read_bytes(), seed=int(seed), angle=1.5)
+    document, result = check(scan)
+    assert not document.machine_readable
+    found = serious(result)
+    assert [f[0] for f in found].count("D604") == 1
+    assert [f for f in found if f[0] != "D604"] == serious(text_result(seed))
 
 
 def test_formats_are_detected_from_content_not_names(format_fixtures: Path, tmp_path: Path) -> None:
