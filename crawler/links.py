@@ -20,6 +20,7 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.titles import compact
+from documents.dates import DATE
 
 DOCUMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".bmp")
@@ -29,7 +30,6 @@ MAX_EXPANDED_PAGES = 200
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
 _NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>\s*</nextgroup>", re.S | re.I)
-_DATE_TEXT = re.compile(r"20\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?")
 _CREATE_PAGE = re.compile(r"createPageHTML\s*\(\s*([\w.]+)\s*,\s*([\w.]+)\s*,\s*['\"]([^'\"]*)['\"]\s*,\s*['\"]([^'\"]*)['\"]")
 _COUNT_PAGE = re.compile(r"\bcountPage\s*=\s*(\d+)")
 _SIBLING_PAGE = re.compile(r"^(index|default|list)_(\d+)\.(s?html?)$", re.I)
@@ -102,7 +102,7 @@ def _entries(scope: Selector, base_url: str, selectors: Mapping[str, str]) -> li
             title = " ".join((link.attrib.get("title") or "").split()) or " ".join((link.xpath("string()").get() or "").split())
         date_text = _texts(container, selectors["list_date"]) if "list_date" in selectors else ""
         if not date_text:
-            found = _DATE_TEXT.search(container.xpath("string()").get() or "")
+            found = DATE.search(container.xpath("string()").get() or "")
             date_text = found.group(0) if found else ""
         out.append(Entry(urljoin(base_url, href), title, date_text))
     return out
