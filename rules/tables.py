@@ -58,12 +58,22 @@ def split_row(cells: Sequence[Cell], *, grid: bool, width: int | None = None) ->
 
     Values are the cells after the last label cell; spanned copies are not values. Without a grid
     (text), blank cells at either end of the value zone are padding; in a grid, trailing blanks are
-    kept up to ``width`` (a blank cell in a data column is missing data).
+    kept up to ``width`` (a blank cell in a data column is missing data). A text standing among the numbers
+    (a shifted row) makes the values unread: the cells from the first number on, with the reason.
     """
     last_label = -1
+    first_number: int | None = None
     for index, cell in enumerate(cells):
         if _is_label(cell):
             last_label = index
+        elif first_number is None and not cell.spanned and parse_number(cell.text) is not None:
+            first_number = index
+    if first_number is not None and first_number < last_label:
+        # A text among the numbers (a row shifted, a label in a value column): which value is whose cannot be told.
+        stray = next(c.text.strip() for c in cells[first_number:] if _is_label(c))
+        before = tuple(dict.fromkeys(c.text.strip() for c in cells[:first_number] if c.text.strip()))
+        after = tuple(c for c in cells[first_number:] if not c.spanned)
+        return SplitRow(before, after, cells[0].source, f"数值之间出现文字「{stray[:12]}」，无法确定各数值所属的列")
     labels: list[str] = []
     for cell in cells[: last_label + 1]:
         text = cell.text.strip()
