@@ -12,14 +12,14 @@ does that the reader must cope with:
   the foot of one page, its rest and the row's values at the head of the next (a row allowed to break across
   pages, its values vertically centred).
 
-PDF 1.4, the standard CJK font STSong-Light (nothing embedded), A4 pages, as crawler/demo_portal/files.py writes.
+PDF 1.4, the standard CJK font STSong-Light (nothing embedded), A4 pages, written by crawler/demo_portal/files.py.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
+from crawler.demo_portal.files import STSONG_OBJECTS, assemble_pdf
 from documents.model import Block, Cell, Paragraph, Table
 
 WIDTH, HEIGHT, MARGIN = 595.0, 842.0, 56.0
@@ -126,7 +126,9 @@ class Drawing:
             bottom = tops[bottom_row][1] + heights[bottom_row]
             lines = texts[(row, col)]
             if broken is not None and row <= broken <= bottom_row:
-                self._broken_cell(cell, lines, x0=x0, x1=x1, top=top, bottom=bottom, row=row, broken=broken, heights=heights, tops=tops)
+                self._broken_cell(
+                    cell, lines, x0=x0, x1=x1, top=top, bottom=bottom, row=row, broken=broken, heights=heights, tops=tops
+                )
                 continue
             for other in range(row, bottom_row + 1):
                 if tops[other][0] != page:
@@ -228,37 +230,10 @@ def draw(blocks: tuple[Block, ...] | list[Block], **options: str | bool) -> byte
             drawing.paragraph(block.text)
         else:
             drawing.table(block)
-    objects: list[bytes] = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"",
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [4 0 R] >>",
-        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light"
-        b" /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >>"
-        b" /FontDescriptor 5 0 R /DW 1000 /W [1 95 500] >>",
-        b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880]"
-        b" /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>",
+    wide_font = (
         b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [7 0 R] >>",
         b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light"
         b" /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor 5 0 R /DW 4000 >>",
-    ]
-    kids = []
-    for page in drawing.pages:
-        stream = ("\n".join(["0.5 w 0 G", *page]) + "\n").encode("ascii")
-        objects.append(b"<< /Length %d >>\nstream\n%sendstream" % (len(stream), stream))
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {WIDTH:.0f} {HEIGHT:.0f}]"
-            f" /Resources << /Font << /F1 3 0 R /F2 6 0 R >> >> /Contents {len(objects)} 0 R >>".encode()
-        )
-        kids.append(f"{len(objects)} 0 R")
-    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
+    )
+    streams = ["\n".join(["0.5 w 0 G", *page]) for page in drawing.pages]
+    return assemble_pdf([*STSONG_OBJECTS, *wide_font], streams, fonts="/F1 3 0 R /F2 6 0 R", size=(WIDTH, HEIGHT))

@@ -129,35 +129,37 @@ class _Pages:
         return [line for part in cell.td.text.split("\n") for line in _wrap(plain(part), width)]
 
 
-def pdf_bytes(title: str, blocks: list[Line]) -> bytes:
-    """A PDF of the seed report: paragraphs wrapped, tables ruled with their merged cells, A4 pages; ``title`` in
-    its document information."""
-    pages = _Pages()
-    for block in blocks:
-        if block.kind == "table":
-            pages.table(build_table(block.rows))
-        else:
-            pages.paragraph(plain(block.text))
-    objects: list[bytes] = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"",  # the page tree, once the page objects are numbered
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [4 0 R] >>",
-        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light"
-        b" /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >>"
-        b" /FontDescriptor 5 0 R /DW 1000 /W [1 95 500] >>",
-        b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880]"
-        b" /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>",
-        f"<< /Title <FEFF{_utf16_hex(title)}> /Producer (nianbao demo portal)"
-        f" /CreationDate (D:20260120100000+08'00') >>".encode(),
-    ]
+#: The objects of the standard Chinese font STSong-Light in the UniGB-UCS2-H encoding (a PDF reader provides the
+#: font; nothing is embedded): the font (object 3), its CID font (4) and its descriptor (5).
+STSONG_OBJECTS: tuple[bytes, ...] = (
+    b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [4 0 R] >>",
+    b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light"
+    b" /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >>"
+    b" /FontDescriptor 5 0 R /DW 1000 /W [1 95 500] >>",
+    b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880]"
+    b" /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>",
+)
+
+
+def assemble_pdf(
+    shared: list[bytes],
+    pages: list[str],
+    *,
+    fonts: str,
+    size: tuple[float, float] = (_PAGE_WIDTH, _PAGE_HEIGHT),
+    info: int | None = None,
+) -> bytes:
+    """A PDF 1.4 file: the catalog (object 1), the page tree (2), the ``shared`` objects (3 on: fonts, document
+    information), then each page's content stream and page object. ``fonts`` is the pages' font resource
+    dictionary body (``/F1 3 0 R``); ``info`` the number of the document information object, if any."""
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", *shared]
     kids = []
-    for page in pages.pages:
-        stream = ("\n".join(["0.5 w", *page]) + "\n").encode("ascii")
+    for page in pages:
+        stream = (page + "\n").encode("ascii")
         objects.append(b"<< /Length %d >>\nstream\n%sendstream" % (len(stream), stream))
-        content = len(objects)
         objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {_PAGE_WIDTH} {_PAGE_HEIGHT}]"
-            f" /Resources << /Font << /F1 3 0 R >> >> /Contents {content} 0 R >>".encode()
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {size[0]:.0f} {size[1]:.0f}]"
+            f" /Resources << /Font << {fonts} >> >> /Contents {len(objects)} 0 R >>".encode()
         )
         kids.append(f"{len(objects)} 0 R")
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
@@ -170,8 +172,25 @@ def pdf_bytes(title: str, blocks: list[Line]) -> bytes:
     xref = out.tell()
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    trailer = f"/Size {len(objects) + 1} /Root 1 0 R" + (f" /Info {info} 0 R" if info else "")
+    out.write(f"trailer\n<< {trailer} >>\nstartxref\n{xref}\n%%EOF\n".encode())
     return out.getvalue()
+
+
+def pdf_bytes(title: str, blocks: list[Line]) -> bytes:
+    """A PDF of the seed report: paragraphs wrapped, tables ruled with their merged cells, A4 pages; ``title`` in
+    its document information."""
+    pages = _Pages()
+    for block in blocks:
+        if block.kind == "table":
+            pages.table(build_table(block.rows))
+        else:
+            pages.paragraph(plain(block.text))
+    information = (
+        f"<< /Title <FEFF{_utf16_hex(title)}> /Producer (nianbao demo portal) /CreationDate (D:20260120100000+08'00') >>".encode()
+    )
+    streams = ["\n".join(["0.5 w", *page]) for page in pages.pages]
+    return assemble_pdf([*STSONG_OBJECTS, information], streams, fonts="/F1 3 0 R", info=6)
 
 
 _MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
