@@ -9,6 +9,7 @@ document is converted only when enough of them occur in it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -47,13 +48,18 @@ _MIN_TRADITIONAL = 12  # characters; a simplified text has none of them
 _MIN_SHARE = 0.02  # of the Chinese characters
 
 
+_TRADITIONAL_CHAR = re.compile("[" + "".join(sorted(_TRADITIONAL)) + "]")
+_CHINESE = re.compile(r"[\u3400-\u9fff]")
+
+
 def is_traditional(text: str) -> bool:
     """Whether ``text`` is written in traditional characters."""
-    count = sum(1 for char in text if char in _TRADITIONAL)
+    if _TRADITIONAL_CHAR.search(text) is None:  # the common case, decided in one pass in C
+        return False
+    count = len(_TRADITIONAL_CHAR.findall(text))
     if count < _MIN_TRADITIONAL:
         return False
-    chinese = sum(1 for char in text if "\u3400" <= char <= "\u9fff")
-    return count >= _MIN_SHARE * max(chinese, 1)
+    return count >= _MIN_SHARE * max(len(_CHINESE.findall(text)), 1)
 
 
 def to_simplified(text: str) -> str:

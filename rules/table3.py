@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from documents.model import Cell, Source, Table
 from rules import template as t
@@ -41,10 +42,16 @@ def _expand(labels: Sequence[str]) -> list[str]:
     return out
 
 
-def _item(label: str, group: str | None, items: Sequence[t.RowSpec]) -> t.RowSpec | None:
+_ITEMS = {False: tuple(r for r in t.T3_ROWS if r.group is not None), True: tuple(r for r in t.T3_ROWS_TRIAL if r.group)}
+
+
+@lru_cache(maxsize=4096)
+def _item(label: str, group: str | None, trial: bool) -> t.RowSpec | None:
     """The item row a label names: by its own words first (in the current group when several groups' items match),
     so that a group whose label was missed never swallows the next group's items; by its number within the group
-    only when its words name no item (a label cut short); "其他" only within its group."""
+    only when its words name no item (a label cut short); "其他" only within its group. (Cached: the same labels
+    recur in every report.)"""
+    items = _ITEMS[trial]
     named = [r for r in items if r.keywords != _OTHER and any(k in label for k in r.keywords)]
     if named:
         return next((r for r in named if r.group == group), named[0])
@@ -55,9 +62,7 @@ def _item(label: str, group: str | None, items: Sequence[t.RowSpec]) -> t.RowSpe
     return found
 
 
-def _t3_key(
-    labels: Sequence[str], group: str | None, rows: Sequence[t.RowSpec], trial: bool
-) -> tuple[str | None, str | None, bool]:
+def _t3_key(labels: Sequence[str], group: str | None, trial: bool) -> tuple[str | None, str | None, bool]:
     """Return (row key, current group, is_subtotal) for a row's labels."""
     folded = _expand(labels)
     last = folded[-1] if folded else ""
@@ -76,12 +81,11 @@ def _t3_key(
     for label in folded:
         if not _ITEM_NUMBER.match(label) and (named := _group_of(label)):
             group = named
-    items = [r for r in rows if r.group is not None]
     if trial and group == "六" and not _ITEM_NUMBER.match(last) and "其他处理" in whole:
         return "六", group, False
     item_label = last if _ITEM_NUMBER.match(last) or _group_of(last) is None else ""
     if item_label:
-        found = _item(item_label, group, items)
+        found = _item(item_label, group, trial)
         if found is not None:
             return found.key, found.group, False
         return None, group, False
@@ -121,7 +125,6 @@ def _stacked_labels(header: Sequence[Sequence[Cell]]) -> set[str]:
 
 def parse_t3(tables: Sequence[Table], *, grid: bool, trial: bool, flat: bool = False, truncated: bool = False) -> ParsedTable:
     """Map 表三 (possibly spread over several grids) onto the format's rows and columns."""
-    rows_spec = t.T3_ROWS_TRIAL if trial else t.T3_ROWS
     all_rows = [row for table in tables for row in table.rows]
     header_names: set[str] = set()
     header_labels: list[tuple[str, Source]] = []
@@ -130,7 +133,7 @@ def parse_t3(tables: Sequence[Table], *, grid: bool, trial: bool, flat: bool = F
     group: str | None = None
     for index, cells in enumerate(all_rows):
         split = split_row(cells, grid=grid)
-        key, _g, _s = _t3_key(split.labels, None, rows_spec, trial) if split.labels else (None, None, False)
+        key, _g, _s = _t3_key(split.labels, None, trial) if split.labels else (None, None, False)
         if key in ("new", "carried_in", "open") or (
             split.values and any(v.text.strip() for v in split.values) and index > 0 and key
         ):
@@ -154,7 +157,7 @@ def parse_t3(tables: Sequence[Table], *, grid: bool, trial: bool, flat: bool = F
         split = split_row(cells, grid=grid, width=width)
         if not split.labels and not split.values:
             continue
-        key, group, subtotal = _t3_key(split.labels, group, rows_spec, trial) if split.labels else (None, group, False)
+        key, group, subtotal = _t3_key(split.labels, group, trial) if split.labels else (None, group, False)
         if key is not None and key in seen:
             key = None
         if key is not None:
