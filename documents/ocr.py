@@ -201,6 +201,7 @@ def read_page(rgb: Any, number: int, scale: float) -> PageContent:
     tables, lone = ruled_cells(bw)
     boxes = [_scaled(_bbox(quad), scale) for quad in quads]
     words: list[_Word] = [(text, box, score) for text, box, score in zip(texts, boxes, scores, strict=False) if text.strip()]
+    words = split_across(words, [_scaled(cell, scale) for table in tables for cell in table])
     fragments: list[Fragment] = []
     used: set[int] = set()
     for table in tables:
@@ -300,6 +301,42 @@ def _inside(box: Box, cell: Box) -> bool:
     x = (box[0] + box[2]) / 2
     y = (box[1] + box[3]) / 2
     return cell[0] <= x <= cell[2] and cell[1] <= y <= cell[3]
+
+
+def _width(char: str) -> float:
+    """A character's advance in ems: half-width for ASCII, full for the rest."""
+    return 0.5 if ord(char) < 0x2E80 else 1.0
+
+
+def split_across(words: list[_Word], cells: list[Box]) -> list[_Word]:
+    """The text boxes, each that runs across ruled cells of one row cut into the pieces inside each cell.
+
+    The text detector reads the words of neighbouring cells as one box when a ruling line between them is thin
+    ("自然人 法人或其他组织" over two header cells); placed whole by its centre, such a box emptied one cell and
+    put its text in the other. A character's place in the box follows from the widths of the characters before it
+    (Chinese characters are all as wide, ASCII half as wide)."""
+    out: list[_Word] = []
+    for text, box, score in words:
+        x0, top, x1, bottom = box
+        middle = (top + bottom) / 2
+        row = sorted((c for c in cells if c[1] <= middle <= c[3] and c[0] < x1 and c[2] > x0), key=lambda c: c[0])
+        if len(row) < 2:
+            out.append((text, box, score))
+            continue
+        scale = (x1 - x0) / max(sum(_width(ch) for ch in text), 0.5)
+        pieces: dict[int, list[tuple[str, float, float]]] = {}
+        position = x0
+        for char in text:
+            step = _width(char) * scale
+            centre = position + step / 2
+            index = next((i for i, c in enumerate(row) if c[0] <= centre < c[2]), None)
+            if index is not None and not char.isspace():
+                pieces.setdefault(index, []).append((char, position, position + step))
+            position += step
+        for chars in pieces.values():
+            piece = "".join(ch for ch, _a, _b in chars)
+            out.append((piece, (chars[0][1], top, chars[-1][2], bottom), score))
+    return out
 
 
 def _fill(cells: list[Box], words: list[_Word], used: set[int], page: int) -> list[BoxCell]:

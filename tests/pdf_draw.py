@@ -103,6 +103,8 @@ class Drawing:
                 heights[row + rowspan - 1] += need - sum(heights[row : row + rowspan])
         tops: list[tuple[int, float]] = []
         broken: int | None = None
+        header = max((r + span[0] for (r, _c), (_cell, span) in spans.items() if r == 0), default=1)
+        self.room(sum(heights[: header + 1]))  # the header rows stay on a page with the first row under them
         for row, height in enumerate(heights):
             label = table.rows[row][0].text if table.rows[row] else ""
             first = next((c.text for c in table.rows[row] if not c.spanned and c.text), "")

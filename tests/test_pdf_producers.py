@@ -7,12 +7,16 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import pytest
+
 from documents import extract
 from documents.model import Document, Paragraph, Table
+from documents.ocr import split_across
 from rules import Context, parse_report, run_rules
 from rules.report import AnnualReport
 from rules.runner import CheckResult
 from tests.conftest import FIXTURES
+from tests.formats_build import scan_pdf
 from tests.pdf_draw import draw
 
 SHANGHAI = extract((FIXTURES / "real" / "2019_上海市_市人民政府办公厅.html").read_bytes())
@@ -82,3 +86,22 @@ def test_a_label_cut_by_a_page_break_is_joined_to_its_values() -> None:
     report, _result = check(drawn(break_in="（二）部分公开"))
     assert ("partial", ["3", "", "", "", "", "", ""]) in t3_rows(report)
     assert t3_rows(report) == t3_rows(check(drawn())[0])
+
+
+@pytest.mark.slow
+def test_a_scan_of_the_real_report_reads_like_its_text() -> None:
+    """The Shanghai report drawn, printed and scanned (pages turned 1°): the same 表三 rows with all their blank cells
+    (rows mostly blank keep every cell), the same findings, and D604."""
+    pdf = draw(SHANGHAI.blocks)
+    report, result = check(extract(scan_pdf(pdf, seed=3, angle=1.0)))
+    assert t3_rows(report) == t3_rows(check(extract(pdf))[0])
+    assert serious(result) == sorted([*serious(check(extract(pdf))[1]), ("D604", None)], key=lambda x: (x[0], x[1] or ""))
+
+
+def test_a_text_box_read_across_two_cells_is_cut_at_their_border() -> None:
+    """The text detector read "自然人 法人或其他组织" over two header cells as one box (a scan of the Shanghai report):
+    each cell gets its own words."""
+    cells = [(654.0, 1576.0, 726.0, 1606.0), (726.0, 1576.0, 1085.0, 1606.0)]
+    words = split_across([("自然人 法人或其他组织", (652.0, 1572.0, 849.0, 1605.0), 0.99)], cells)
+    assert [w[0] for w in words] == ["自然人", "法人或其他组织"]
+    assert words[0][1][2] < words[1][1][0] + 1  # left piece, then right piece
