@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -54,6 +54,8 @@ class Body(Base):
     column_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     deadline: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "MM-DD" of the year after
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The end of the first crawl that covered the body: reports of past years found until then are history.
+    first_crawled_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Document(Base):
@@ -75,12 +77,17 @@ class Document(Base):
     last_seen: Mapped[datetime]
     published_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     published_from: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | gone | rejected
+    # active | gone | rejected (not taken: too large, not a document) | unreachable (listed, cannot be fetched)
+    status: Mapped[str] = mapped_column(String(16), default="active")
     reject_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     current_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # The crawler's: a fingerprint of the title and date the column listed it with; which evidence named the body.
     list_entry: Mapped[str | None] = mapped_column(String(64), nullable=True)
     body_from: Mapped[str | None] = mapped_column(String(16), nullable=True)  # title | page | column
+    # Failed fetches in a row, since when, and the time before which it is not asked again (back-off).
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failing_since: Mapped[datetime | None] = mapped_column(nullable=True)
+    retry_after: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class DocumentVersion(Base):
@@ -115,6 +122,9 @@ class CrawlRun(Base):
     new_documents: Mapped[int] = mapped_column(Integer, default=0)
     changed_documents: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Listed documents that could not be fetched (failed now or waiting out their back-off).
+    unreachable_documents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    log_path: Mapped[str | None] = mapped_column(String(1024), nullable=True)  # the crawler's kept log
 
 
 class Report(Base):
@@ -157,6 +167,8 @@ class Finding(Base):
     state_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     state_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_notified_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Found in a report of a past year discovered on the body's first crawl: shown as history, never pushed.
+    backlog: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Event(Base):
@@ -227,3 +239,11 @@ class ReviewItem(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     reviewed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Setting(Base):
+    """The store's own settings, such as the rules version its findings were made with."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
