@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler import dates
-from crawler.attribution import Attribution, BodyMatcher, page_publisher
+from crawler.attribution import Attribution, BodyMatcher, body_names, page_publisher
 from crawler.failures import permanent
 from crawler.job import CrawlJob
 from crawler.links import attachment_links, file_extension, is_list_url, looks_not_found, read_list
@@ -302,3 +302,41 @@ def test_report_links_by_title_and_by_url_token(tmp_path: Path) -> None:
         assert [c.url for c in spider.columns()] == ["http://www.example.gov.cn/zfxxgknb/"]
     finally:
         store.close()
+
+
+OFFICIAL = (
+    Body("county", "演示经济开发区管委会", "county", "p"),
+    Body("weijian", "演示县卫生健康委员会", "department", "p"),
+    Body("office", "演示县人民政府办公室", "department", "p"),
+    Body("xian", "演示县人民政府", "county", "p"),
+    Body("yibao", "演示县医疗保障管理局", "department", "p"),
+    Body("chengguan", "城关街道办事处", "town", "p"),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "body_id"),
+    [
+        ("演示经济开发区2025年政府信息公开工作年度报告", "county"),
+        ("演示经济开发区管理委员会2025年政府信息公开工作年度报告", "county"),
+        ("演示县卫生健康委2025年度政府信息公开工作报告", "weijian"),
+        ("演示县医疗保障局2025年政府信息公开工作年度报告", "yibao"),
+        ("城关街道2025年政府信息公开工作年度报告", "chengguan"),
+        ("演示县政府办2025年政府信息公开工作年度报告", "office"),
+        ("演示县人民政府办公室2025年政府信息公开工作年度报告", "office"),
+        ("演示县2025年政府信息公开工作年度报告", "xian"),
+        ("演示县政府2025年政府信息公开工作年度报告", "xian"),
+        # A bare place name is not a body when another word follows: an unregistered department of the county.
+        ("演示县审计局2025年政府信息公开工作年度报告", None),
+        ("演示经济开发区建设局2025年年度报告", None),
+    ],
+)
+def test_official_names_match_the_short_names_titles_use(text: str, body_id: str | None) -> None:
+    assert BodyMatcher(OFFICIAL).in_text(text) == body_id
+
+
+def test_a_short_name_two_bodies_share_names_neither() -> None:
+    bodies = (Body("a", "演示县人民政府办公室", "department", "p"), Body("b", "演示县人民政府", "county", "p"))
+    names = {n.text: n.body_id for n in body_names(bodies)}
+    assert names["演示县人民政府"] == "b"  # the county's own name, not the office's short name
+    assert names["演示县政府办"] == "a"
