@@ -9,7 +9,9 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from monitor.app import App, config_path
+from monitor.clock import local_time
 from monitor.config import ConfigError, load_config
+from monitor.dashboard.labels import STATE_ZH, event_zh
 from monitor.store.findings import (
     FindingView,
     LifecycleError,
@@ -20,9 +22,9 @@ from monitor.store.findings import (
     mute,
     unmute,
 )
+from rules.locations import describe
 from rules.rule import SEVERITY_ZH
 
-STATE_ZH = {"open": "待整改", "acknowledged": "已确认", "muted": "已静默", "resolved": "已整改"}
 EXIT_OK, EXIT_INPUT = 0, 2
 
 
@@ -60,9 +62,7 @@ def _safe_url(url: str) -> str:
 
 
 def _line(finding: FindingView) -> str:
-    where = " / ".join(
-        str(v) for v in (finding.locator.get("table"), finding.locator.get("row"), finding.locator.get("column")) if v
-    )
+    where = describe(finding.locator)
     state = STATE_ZH.get(finding.state, finding.state)
     severity = SEVERITY_ZH.get(finding.severity, finding.severity)
     who = f"{finding.body_id or '-'} {finding.year or ''}"
@@ -85,12 +85,14 @@ def _findings(app: App, args: argparse.Namespace, out: TextIO) -> int:
             return EXIT_OK
         if command == "show":
             finding = get_finding(session, args.finding)
+            zone = app.config.timezone
             out.write(_line(finding) + "\n")
-            first, last = f"{finding.first_seen:%Y-%m-%d %H:%M}", f"{finding.last_seen:%Y-%m-%d %H:%M}"
+            first, last = local_time(finding.first_seen, zone), local_time(finding.last_seen, zone)
             out.write(f"指纹：{finding.fingerprint}  首次发现：{first}  最近发现：{last}\n")
             for event in finding_events(session, finding.id):
                 reason = event.data.get("reason") if isinstance(event.data, dict) else None
-                out.write(f"  {event.at:%Y-%m-%d %H:%M}  {event.kind}  {event.actor}{'  ' + reason if reason else ''}\n")
+                actor = "" if event.actor == "system" else f"  {event.actor}"
+                out.write(f"  {local_time(event.at, zone)}  {event_zh(event.kind)}{actor}{'  ' + reason if reason else ''}\n")
             return EXIT_OK
         if command == "ack":
             finding = acknowledge(session, args.finding, actor=args.by, reason=args.reason, at=now)

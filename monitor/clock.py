@@ -44,6 +44,23 @@ def local_date(at: datetime, tz: str) -> date:
     return at.astimezone(ZoneInfo(tz)).date()
 
 
+def local_time(at: datetime | None, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """``at`` as a person in the county reads it: ``2026-01-20 10:00`` in the time zone ``tz``; empty for None.
+
+    A naive ``at`` is taken as UTC (the store's convention)."""
+    if at is None:
+        return ""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def reporting_year(today: date) -> int:
+    """The current reporting year: the year whose reports are due in ``today``'s calendar year (reports on 2025
+    are due by early 2026). Alerts are pushed for it; reports of earlier years found on a first crawl are history."""
+    return today.year - 1
+
+
 def clock_from_env(value: str | None) -> Clock:
     """A FixedClock from ``NIANBAO_NOW`` (ISO date or datetime, for demos and tests), else the system clock."""
     if not value:

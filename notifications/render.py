@@ -3,12 +3,13 @@
 HTML templates (``*.html.j2``) are autoescaped; text templates are not. Undefined variables are errors, so a
 payload missing a field fails loudly in the tests, not silently in a county office's inbox.
 Each finding in a message carries 单位, 年报, 问题, 位置, 依据 and 要求, and links to the report and, when
-``county.dashboard_url`` is configured, to the finding on the dashboard.
+``county.dashboard_url`` is configured, to the finding on the dashboard. The text is written by the ``*.txt.j2``
+templates, one labelled field per line; it is what the e-mail's plain-text part shows (see transports.py).
+Places are told as a clerk says them (rules/locations.py), times in the county's time zone.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
@@ -17,11 +18,13 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from monitor.clock import local_time
 from monitor.config import Config
 from monitor.store.notify_queries import ReportRef
 from notifications.routes import COUNTY_NAME, body_name
 from notifications.transports import Message
 from rules import RULES_BY_ID
+from rules.locations import describe
 from rules.rule import SEVERITY_RANK, SEVERITY_ZH
 
 #: Rules the monitor evaluates (not in the rule registry): title and basis for messages.
@@ -29,6 +32,10 @@ MONITOR_RULES: dict[str, tuple[str, str]] = {
     "D601": ("年度报告逾期未公开", "《政府信息公开条例》第四十九条"),
     "D603": ("公开期限后修改年度报告", "《政府信息公开条例》第四十九条；县政府办公室年度通知"),
     "D605": ("年度报告未发布在年报栏目", "县政府办公室年度通知（年报栏目）"),
+    "D606": (
+        "年报栏目列出的报告无法打开",
+        "《政府信息公开条例》第四十九条；《政府网站与政务新媒体检查指标》（国办秘函〔2019〕19号）",
+    ),
 }
 
 #: What the responsible office must do, by rule id or family letter (the rule id wins).
@@ -44,11 +51,10 @@ REQUIREMENTS: dict[str, str] = {
     "D603": "公开期限后修改年度报告的，应在报告中说明更正情况并重新发布。",
     "D604": "请同时发布可以复制文字的网页或文件（不要只发布图片或扫描件）。",
     "D605": "请将年度报告发布到本单位的政府信息公开年报栏目。",
+    "D606": "年报栏目中列出的报告无法打开，请修复链接或重新上传报告文件，确保公众能够正常查看。",
 }
 
 _TEMPLATES = jinja2.PackageLoader("notifications", "templates")
-_SOURCE = re.compile(r"^(line|page|cell)\s+(\S+)$")
-_SOURCE_ZH = {"line": "第{}行", "page": "第{}页", "cell": "单元格 {}"}
 
 
 @cache
@@ -99,16 +105,8 @@ def requirement(rule: str) -> str:
 
 
 def where(locator: Mapping[str, Any]) -> str:
-    """``表三 / 一、本年新收… / 自然人（第48行）`` from a stored locator."""
-    section = locator.get("section")
-    head = locator.get("table") or (f"第{section}部分" if section else None)
-    parts = [str(p) for p in (head, locator.get("row"), locator.get("column")) if p]
-    text = " / ".join(parts) or "全文"
-    source = str(locator.get("source") or "")
-    match = _SOURCE.match(source)
-    if match:
-        text += f"（{_SOURCE_ZH[match.group(1)].format(match.group(2))}）"
-    return text
+    """Where a finding is, as a clerk says it (``表三「其他」（第48行）``; see :func:`rules.locations.describe`)."""
+    return describe(locator)
 
 
 def dashboard_link(config: Config, finding_id: int | None) -> str | None:
@@ -177,7 +175,8 @@ def render_message(
     report: ReportRef | None = None,
     refs: Mapping[int, ReportRef] | None = None,
 ) -> Message:
-    """The message of an outbox row of ``kind`` (findings, repeat, escalation, resolved, missing, reminder, digest).
+    """The message of an outbox row of ``kind`` (findings, repeat, escalation, summary, resolved, missing, reminder,
+    digest): a title, the text written by ``<kind>.txt.j2`` (one field per line) and the HTML of ``<kind>.html.j2``.
 
     ``report`` is the report the row is about; ``refs`` the reports of its findings, by document id.
     """
@@ -202,11 +201,12 @@ def render_message(
         "days": payload.get("days"),
         "deadline": payload.get("deadline"),
         "days_left": payload.get("days_left"),
+        "since": local_time(datetime.fromisoformat(str(payload["since"])), config.timezone) if payload.get("since") else None,
         "dashboard": config.dashboard_url.rstrip("/") if config.dashboard_url else None,
     }
     title = _title(kind, context)
     context["title"] = title
-    name = {"repeat": "findings", "escalation": "findings"}.get(kind, kind)
+    name = {"repeat": "findings", "escalation": "findings", "summary": "findings"}.get(kind, kind)
     return Message(title, render_template(f"{name}.txt.j2", **context), render_template(f"{name}.html.j2", **context))
 
 
@@ -219,6 +219,8 @@ def _title(kind: str, c: Mapping[str, Any]) -> str:
         return f"【再次提醒】{c['body']}有{n}个错误尚未整改"
     if kind == "escalation":
         return f"【督办】{n}个错误超过{c['days']}天未整改（{len(c['groups'])}个单位）"
+    if kind == "summary":
+        return f"【新发现错误】{len(c['groups'])}个单位的年度报告发现{n}个错误"
     if kind == "resolved":
         return f"【已整改】{c['body']}{year}报告的{n}个问题已整改"
     if kind == "missing":

@@ -7,10 +7,15 @@ Two transports, chosen by :func:`build_transport`:
   (``notifications.apprise_config``, with apprise's own templating). Each target is sent to on its own, so a
   retry after a partial failure skips the targets that already accepted the message.
 - ``file``: when no target is configured at all, messages are appended to ``var/notifications/outbox.log``
-  (beside the digests folder) so that a demo shows what would be sent. Nothing is dropped silently.
+  (beside the digests folder, each under a header with the county's local time) so that a demo shows what would
+  be sent. Nothing is dropped silently.
 
 Errors are :class:`TransportError` with ``permanent``: a missing variable, an invalid URL or a tag without
 targets will not heal by retrying; a refused connection or a failed HTTP post might.
+
+An HTML message keeps its own text: the plain-text part apprise adds beside the HTML (the e-mail's
+``text/plain`` alternative, and the text of other services that take both) is the message's ``text``, written
+by our templates one field per line, never apprise's conversion of the HTML (which runs labels into values).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +31,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import apprise
+from apprise.conversion import format as apprise_format
 
+from monitor.clock import local_time
 from monitor.config import Config, Target
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -62,6 +70,48 @@ class Transport(Protocol):
         Raises :class:`TransportError` when a target fails (its ``delivered`` lists the ids that succeeded).
         """
         ...
+
+
+class _TextParts:
+    """The text each HTML body being sent stands for, consulted by apprise when it wants an HTML body as text.
+
+    apprise derives the text part from the HTML through its converter table; the converter installed here answers
+    with our own text for the bodies we are sending (keyed by the HTML itself, so parallel sends of apprise's thread
+    pool find theirs) and leaves any other HTML to apprise's converter.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._texts: dict[str, tuple[str, int]] = {}
+        key = (apprise.NotifyFormat.HTML, apprise.NotifyFormat.TEXT)
+        previous: Any = apprise_format.CONVERTERS[key]
+        # When this module is loaded again (a reload), keep apprise's own converter, not our previous one.
+        self._fallback: Any = getattr(getattr(previous, "__self__", None), "_fallback", previous)
+        apprise_format.CONVERTERS[key] = self.convert
+
+    def convert(self, html: str) -> str:
+        """Our text for ``html`` while it is being sent, else apprise's conversion."""
+        with self._lock:
+            found = self._texts.get(html.strip())  # apprise trims the body before a plugin sees it
+        return found[0] if found is not None else str(self._fallback(html))
+
+    def hold(self, html: str, text: str) -> None:
+        """``text`` stands for ``html`` until :meth:`release`."""
+        key = html.strip()
+        with self._lock:
+            _, count = self._texts.get(key, (text, 0))
+            self._texts[key] = (text, count + 1)
+
+    def release(self, html: str) -> None:
+        """The send of ``html`` is over."""
+        key = html.strip()
+        with self._lock:
+            text, count = self._texts.pop(key, ("", 1))
+            if count > 1:
+                self._texts[key] = (text, count - 1)
+
+
+_TEXT_PARTS = _TextParts()
 
 
 def validate_url(url: str) -> bool:
@@ -164,12 +214,18 @@ class AppriseTransport:
             use_html = message.html is not None and server.plugin.resolve_format() == apprise.NotifyFormat.HTML
             bundle = apprise.Apprise()
             bundle.add(server.plugin)
-            result = bundle.notify(
-                body=message.html if use_html and message.html is not None else message.text,
-                title=message.title,
-                body_format=apprise.NotifyFormat.HTML if use_html else apprise.NotifyFormat.TEXT,
-                timeout=_SEND_TIMEOUT,
-            )
+            if use_html and message.html is not None:
+                _TEXT_PARTS.hold(message.html, message.text)
+                try:
+                    result = bundle.notify(
+                        body=message.html, title=message.title, body_format=apprise.NotifyFormat.HTML, timeout=_SEND_TIMEOUT
+                    )
+                finally:
+                    _TEXT_PARTS.release(message.html)
+            else:
+                result = bundle.notify(
+                    body=message.text, title=message.title, body_format=apprise.NotifyFormat.TEXT, timeout=_SEND_TIMEOUT
+                )
             if result:
                 delivered.append(server.id)
                 continue
@@ -185,8 +241,9 @@ class FileTransport:
 
     name = "file"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, timezone: str = "UTC") -> None:
         self.path = Path(path)
+        self.timezone = timezone
 
     def send(self, tags: Sequence[str], message: Message, *, skip: Collection[str] = ()) -> list[str]:
         """Append the message under a header naming the tags it was meant for."""
@@ -196,7 +253,7 @@ class FileTransport:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as stream:
-                stamp = datetime.now(UTC).isoformat(timespec="seconds")
+                stamp = local_time(datetime.now(UTC), self.timezone, "%Y-%m-%d %H:%M:%S")
                 body = message.text if message.text.startswith(message.title) else f"{message.title}\n\n{message.text}"
                 stream.write(f"===== {stamp} 发往：{', '.join(tags)} =====\n{body.rstrip()}\n\n")
         except OSError as exc:
@@ -225,7 +282,7 @@ def build_transport(config: Config, *, base: Path | None = None, environ: Mappin
             if not config_file.is_absolute() and base is not None:
                 config_file = base / config_file
         return AppriseTransport(notifications.targets, config_file=config_file, environ=environ)
-    return FileTransport(sink_path(config, base))
+    return FileTransport(sink_path(config, base), config.timezone)
 
 
 def target_problems(config: Config, environ: Mapping[str, str] | None = None) -> list[str]:

@@ -15,6 +15,7 @@ from monitor.dashboard.status import due_year, years
 from monitor.dashboard.status import overview as body_overview
 from monitor.store.dashboard_queries import body_documents, find_findings, finding_detail, get_body, reports
 from monitor.store.findings import LifecycleError, acknowledge, mute, unmute
+from rules.locations import describe, raw_source
 
 if TYPE_CHECKING:
     from monitor.dashboard.web import DashboardState
@@ -121,14 +122,12 @@ def finding(finding_id: int) -> Any:
     )
     tz = ZoneInfo(shared.app.config.timezone)
     today = shared.app.clock.now().astimezone(tz).date()
-    locator = detail.finding.locator
-    section = locator.get("section")
-    where = [locator.get("table") or (f"第{section}部分" if section else None), locator.get("row"), locator.get("column")]
     return render_template(
         "finding.html",
         detail=detail,
         f=detail.finding,
-        where=" / ".join(str(p) for p in where if p),
+        where=describe(detail.finding.locator),
+        raw=raw_source(detail.finding.locator),
         rule=rule_info(detail.finding.rule),
         evidence=evidence,
         min_until=date.fromordinal(today.toordinal() + 1).isoformat(),

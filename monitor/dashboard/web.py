@@ -9,18 +9,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from monitor.app import App
+from monitor.clock import local_time
 from monitor.dashboard import api, auth, views
 from monitor.dashboard.evidence import ReportCache
-from monitor.dashboard.labels import EVENT_ZH, SEVERITY_ZH, STATE_ZH
+from monitor.dashboard.labels import SEVERITY_ZH, STATE_ZH, event_zh
 from monitor.store.dashboard_queries import ping
 from rules.deadlines import BODY_TYPE_ZH
+from rules.locations import describe, position, raw_source
 
 log = logging.getLogger("nianbao.dashboard")
 
@@ -86,21 +87,27 @@ def create_app(app: App, *, secret: str | None = None, throttle: auth.Throttle |
     web.after_request(_headers)
     web.register_error_handler(HTTPException, _error)
     web.add_url_rule("/healthz", "health", _health)
-    tz = ZoneInfo(app.config.timezone)
-    web.jinja_env.filters["local"] = lambda at, fmt="%Y-%m-%d %H:%M": _local(at, tz, fmt)
+    timezone = app.config.timezone
+    web.jinja_env.filters["local"] = lambda at, fmt="%Y-%m-%d %H:%M": _local(at, timezone, fmt)
+    web.jinja_env.filters["where"] = describe
+    web.jinja_env.filters["position"] = position
+    web.jinja_env.filters["raw_source"] = raw_source
+    web.jinja_env.filters["event_zh"] = event_zh
     web.jinja_env.globals.update(
         csrf_token=auth.csrf_token,
         county=app.config.county_name,
         STATE_ZH=STATE_ZH,
         SEVERITY_ZH=SEVERITY_ZH,
-        EVENT_ZH=EVENT_ZH,
         BODY_TYPE_ZH=BODY_TYPE_ZH,
     )
     return web
 
 
-def _local(at: datetime | None, tz: ZoneInfo, fmt: str) -> str:
-    return at.astimezone(tz).strftime(fmt) if at is not None else ""
+def _local(at: datetime | str | None, timezone: str, fmt: str) -> str:
+    """A stored time (or an ISO string from an event's data) in the county's time zone."""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at) if at else None
+    return local_time(at, timezone, fmt)
 
 
 def _headers(response: Response) -> Response:

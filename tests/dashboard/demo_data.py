@@ -1,7 +1,8 @@
 """Demo data of the dashboard tests: a county whose towns published the five seed reports, on SQLite.
 
 ciying published seed 000 (S106 on 表四) and then a corrected version whose 表三 has a wrong cell (A201/A203);
-jiaohu published late; the audit office published nothing (D601 after the sweep); the county is not due yet.
+jiaohu published late; gaozhuang published seed 003 as a web page (findings located by element paths); the audit
+office published nothing (D601 after the sweep); the county is not due yet.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from monitor.clock import FixedClock
 from monitor.dashboard.passwords import hash_password
 from monitor.store import FetchedDocument
 from monitor.store.findings import list_findings
-from tests.conftest import seed_text
+from tests.conftest import FIXTURES, seed_text
 
 PASSWORD = "正确的马电池钉-2026"
 OTHER_PASSWORD = "another-long-password"
@@ -32,6 +33,7 @@ BODIES: list[dict[str, Any]] = [
     {"id": "xiping", "name": "西坪镇人民政府", "aliases": ["西坪镇"], "type": "town"},
     {"id": "jiaohu", "name": "焦虎镇人民政府", "aliases": ["焦虎镇"], "type": "town"},
     {"id": "qiliying", "name": "七里营镇人民政府", "aliases": ["七里营镇"], "type": "town"},
+    {"id": "gaozhuang", "name": "高庄镇人民政府", "aliases": ["高庄镇"], "type": "town"},
 ]
 
 
@@ -104,6 +106,21 @@ def build_demo(folder: Path) -> Demo:
             )
         )
         app.process()
+    clock.at = datetime(2026, 2, 6, 2, 0, tzinfo=UTC)
+    app.store.crawl.record(  # a web page: its findings are located by element paths (S109 on a paragraph)
+        FetchedDocument(
+            url="http://127.0.0.1/zfxxgknb/gaozhuang/2025.html",
+            data=(FIXTURES / "html" / "003_hanweb.html").read_bytes(),
+            fetched_at=clock.now(),
+            body_id="gaozhuang",
+            title="高庄镇人民政府2025年政府信息公开工作年度报告",
+            year=2025,
+            published_on=date(2026, 1, 25),
+            published_from="PubDate",
+            content_type="text/html",
+        )
+    )
+    app.process()
     clock.at = datetime(2026, 2, 12, 2, 0, tzinfo=UTC)
     app.store.crawl.record(
         FetchedDocument(

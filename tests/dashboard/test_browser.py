@@ -80,6 +80,7 @@ def test_login_overview_body_finding_acknowledge(browser: Any, server: ServerHan
         "xiping": "on_time",
         "jiaohu": "late",
         "qiliying": "on_time",
+        "gaozhuang": "on_time",
     }
     assert page.locator("tr[data-body=jiaohu]").inner_text().count("逾期公开") == 1
     no_horizontal_scroll(page)
@@ -112,7 +113,7 @@ def test_login_overview_body_finding_acknowledge(browser: Any, server: ServerHan
     assert page.locator("#finding-state").inner_text() == "已确认"
     assert "已确认该问题" in page.locator("p.flash").inner_text()
     history = page.locator("#events").inner_text()
-    assert "确认 · zhangsan：已电话通知次营镇更正表三" in history
+    assert "已确认 · zhangsan：已电话通知次营镇更正表三" in history
     assert page.locator("#ack-form").count() == 0  # nothing left to acknowledge
     no_horizontal_scroll(page)
     shots.take(page, "05-acknowledged")
@@ -136,4 +137,46 @@ def test_finding_page_on_a_desktop_screen(browser: Any, server: ServerHandle, de
     assert page.locator("#evidence-table tr.hit-row").count() == 19
     assert page.locator("#evidence-table td.gap").count() == 19  # one value missing in each of the 19 rows
     shots.take(page, "06-finding-desktop")
+    page.close()
+
+
+def test_finding_page_tells_the_place_in_words_and_times_in_the_county_zone(
+    browser: Any, server: ServerHandle, demo: Demo, tmp_path: Path
+) -> None:
+    """gaozhuang's report is a web page: S109 is located by an element path, which only an expert's toggle shows."""
+    shots = Shots(tmp_path)
+    page = browser.new_page(viewport=PHONE, locale="zh-CN")
+    target = finding_id(demo.app, "gaozhuang", "S109")
+    page.goto(server.url + f"findings/{target}")
+    page.fill("input[name=name]", "zhangsan")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_selector("dl.facts")
+    main = page.locator("body").inner_text()  # what a reader sees: closed toggles and hover titles are not in it
+    assert "/html" not in main, main
+    assert page.locator("#finding-where").inner_text().startswith("第六部分")
+    assert "其他需要报告的事项" in page.locator("#evidence .paragraphs").inner_text()  # the quoted paragraph
+    raw = page.locator("#finding-where details.source")
+    assert raw.get_attribute("open") is None and raw.locator("code").text_content() == (
+        "/html/body/div/table/tr/td[2]/div[2]/div[3]/p[21]"
+    )
+    holders = page.locator("text=/\\/html\\//").all()  # wherever the path is in the page's text, it is an expert's
+    assert holders and all(element.evaluate("e => !!e.closest('details')") for element in holders)
+    titled = page.locator("#evidence .paragraphs p[title*='/html/']")
+    assert titled.count() >= 1  # … or a hover
+    # Times in the county's zone (Asia/Shanghai): first seen at 02:00 UTC on 6 February is 10:00 there.
+    facts = page.locator("dl.facts").inner_text()
+    assert "2026-02-06 10:00" in facts and "02:00" not in facts
+    events = page.locator("#events li").all_inner_texts()
+    assert events and events[0].startswith("2026-02-06 10:00 发现")
+    no_horizontal_scroll(page)
+    page.click("#finding-where details.source summary")
+    assert "/html/body/div" in page.locator("#finding-where").inner_text()  # opened on purpose, it shows
+    no_horizontal_scroll(page)
+    shots.take(page, "07-finding-web-page")
+
+    page.goto(server.url + "findings?body=gaozhuang&state=all")
+    listing = page.locator("table.findings").inner_text()
+    assert "位置：第六部分" in listing and "/html" not in listing
+    no_horizontal_scroll(page)
     page.close()

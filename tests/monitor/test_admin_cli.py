@@ -146,8 +146,8 @@ def test_findings_lifecycle_commands(tmp_path: Path) -> None:
     assert cli("findings", "unmute", s109, "--by", "李主任", "-c", str(path))[0] == 0
     status, out, _err = cli("findings", "show", s109, "-c", str(path))
     assert status == 0
-    for kind in ("finding.opened", "finding.acknowledged", "finding.muted", "finding.unmuted"):
-        assert kind in out
+    for name in ("发现", "已确认", "已静默", "取消静默"):  # the events, named in Chinese
+        assert name in out
     assert "已电话通知焦虎镇" in out
     status, _out, err = cli("findings", "ack", "99999", "--by", "x", "-c", str(path))
     assert status == 2 and "找不到问题" in err
