@@ -14,6 +14,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+#: The publication-date source that is no publication date: the day the crawler first saw the document. It is
+#: an upper bound only: a report first seen after its deadline may still have been published in time.
+FIRST_SEEN = "first_seen"
+
 _YEAR = r"(?:19|20)\d{2}"
 #: A date in text, its parts captured (year, month, day).
 DATE = re.compile(rf"({_YEAR})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})")

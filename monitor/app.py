@@ -5,15 +5,20 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from monitor.clock import Clock, clock_from_env, local_date
+from monitor.clock import Clock, clock_from_env, local_date, reporting_year
 from monitor.config import Config, load_config
 from monitor.deadline_sweep import SweepStats, sweep
 from monitor.processing import Policy, Processor, ProcessStats, deadline_for, sync
 from monitor.store import Store
+from monitor.store.outbox import add_drafts
+from monitor.store.registry import checked_versions, record_event
+from monitor.store.settings import RULES_VERSION, SUMMARY_SINCE, get_setting, set_setting
 from monitor.store.status import BodyStatus, body_statuses
-from notifications.policy import check_policy, deadline_drafts
+from notifications.policy import check_policy, deadline_drafts, summary_drafts
+from rules.version import rules_version
 
 log = logging.getLogger("nianbao")
 
@@ -62,6 +67,50 @@ class App:
         """Check pending document versions."""
         return Processor(self.store, self.config, self.clock, self.policy).run(limit)
 
+    def reconcile_unreachable(self) -> ProcessStats:
+        """D606 findings for listed documents that cannot be opened (and their resolution)."""
+        return Processor(self.store, self.config, self.clock, self.policy).reconcile_unreachable()
+
+    def recheck(self, body_id: str | None = None, year: int | None = None) -> ProcessStats:
+        """Attribute and check stored documents again (all, or of one body and/or year); after a full re-check the
+        store records the rules version it was made with."""
+        stats = Processor(self.store, self.config, self.clock, self.policy).recheck(body_id, year)
+        with self.store.db.transaction() as session:
+            previous = get_setting(session, RULES_VERSION)
+            if body_id is None and year is None and not stats.errors:
+                set_setting(session, RULES_VERSION, rules_version())
+            record_event(
+                session, self.clock.now(), "store.rechecked", body=body_id, year=year, rules=rules_version(), previous=previous,
+                checked=stats.checked, opened=stats.opened, resolved=stats.resolved, reopened=stats.reopened,
+                errors=len(stats.errors),
+            )  # fmt: skip
+        return stats
+
+    def recheck_if_rules_changed(self) -> ProcessStats | None:
+        """Re-check everything stored when the rules changed since the findings were made (after an upgrade);
+        None when nothing had to be done. A store with nothing checked yet just records the version."""
+        with self.store.db.transaction() as session:
+            stored = get_setting(session, RULES_VERSION)
+            if stored == rules_version():
+                return None
+            if stored is None and not checked_versions(session, states=("checked", "failed")):
+                set_setting(session, RULES_VERSION, rules_version())
+                return None
+        log.info("规则已更新（%s → %s），重新检查已保存的报告", stored or "未记录", rules_version())
+        return self.recheck()
+
+    def queue_county_summary(self) -> int:
+        """Queue the county office's summary of the errors found since the last one (one message per poll)."""
+        if not self.config.notifications.county_summary:
+            return 0
+        now = self.clock.now()
+        with self.store.db.transaction() as session:
+            stored = get_setting(session, SUMMARY_SINCE)
+            since = datetime.fromisoformat(stored) if stored else now - timedelta(days=1)
+            queued = add_drafts(session, summary_drafts(session, self.config, since, now), now)
+            set_setting(session, SUMMARY_SINCE, now.isoformat())
+        return queued
+
     def sweep(self) -> SweepStats:
         """Run the deadline sweep."""
         return sweep(self.store, self.config, self.clock, policy=self.policy, reminder_policy=deadline_drafts)
@@ -69,7 +118,7 @@ class App:
     def statuses(self, year: int | None = None) -> list[BodyStatus]:
         """Every body's standing for ``year`` (default: the year whose reports are due now)."""
         today = local_date(self.clock.now(), self.config.timezone)
-        year = year or today.year - 1
+        year = year or reporting_year(today)
         deadlines = {b.id: deadline_for(self.config, b, year)[0] for b in self.config.bodies}
         with self.store.db.transaction() as session:
             return body_statuses(session, deadlines, year, today, tz=self.config.timezone)

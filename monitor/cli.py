@@ -74,6 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="启动后台监测服务（按计划抓取、检查、通知）", parents=[_config_option()])
     sub.add_parser("run-once", help="立即执行一轮抓取、检查和通知", parents=[_config_option()])
 
+    recheck = sub.add_parser(
+        "recheck",
+        help="重新归属并检查已保存的报告（修改单位名称、别名或升级规则之后）",
+        description="按当前配置重新判断已保存报告所属的单位，并用当前规则重新检查；问题不会重复，未变化的问题不会再次通知。",
+        parents=[_config_option()],
+    )
+    recheck.add_argument("--body", metavar="ID", help="只处理这个单位（单位编号）的报告，以及尚未归属单位的报告")
+    recheck.add_argument("--year", type=_year, help="只处理这一年度的报告")
+
     digest = sub.add_parser("digest", help="生成每周汇总（可发送给县政府办公室）", parents=[_config_option()])
     digest.add_argument("--week", help="ISO 周，如 2026-W05（默认为上一个完整的周）")
     digest.add_argument("--send", action="store_true", help="生成后立即发送")
@@ -217,6 +226,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         from monitor.dashboard.cli import hash_password_command
 
         return hash_password_command(out, err)
+    if args.command == "recheck":
+        from monitor.recheck import run_recheck
+
+        return run_recheck(args, out, err)
     if args.command == "digest":
         from notifications.cli import run_digest
 

@@ -9,12 +9,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+
+from rules.deadlines import default_deadline, fixed_by_law
+
+if TYPE_CHECKING:
+    from rules.rule import BodyType
 
 T = TypeVar("T")
 
@@ -90,6 +96,7 @@ class Notifications:
     quiet_hours: tuple[str, str] | None = None
     max_attempts: int = 8
     retry_base_seconds: int = 60
+    county_summary: bool = True
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,16 @@ class Config:
     def deadline_of(self, body: Body) -> str:
         """The body's deadline as ``MM-DD`` of the year after the report year."""
         return body.deadline or self.deadlines[body.type]
+
+    def deadline_for(self, body: Body, year: int) -> tuple[date, bool]:
+        """The body's deadline for a report on ``year`` and whether it is statutory (departments, county).
+
+        For report years when the law fixed one date for every body (31 March under the 2008 条例) that date
+        holds, whatever the configuration says of today's deadlines."""
+        if fixed_by_law(year):
+            return default_deadline(cast("BodyType", body.type), year)
+        month, day = (int(x) for x in self.deadline_of(body).split("-"))
+        return date(year + 1, month, day), body.type in ("department", "county")
 
 
 class _Reader:
@@ -435,6 +452,7 @@ def _notifications(reader: _Reader) -> Notifications:
         quiet_hours=quiet_hours,
         max_attempts=reader.get("max_attempts", _int, 8),
         retry_base_seconds=reader.get("retry_base_seconds", _int, 60),
+        county_summary=reader.get("county_summary", _bool, True),
     )
     reader.done()
     return result

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from monitor.clock import Clock, local_date
+from monitor.clock import Clock, local_date, reporting_year
 from monitor.config import Body, Config
 from monitor.processing import Policy, deadline_for
 from monitor.store import Store
@@ -50,7 +50,7 @@ def sweep(
     """Run the sweep for the reports on last year (the year whose reports are due now)."""
     now = clock.now()
     today = local_date(now, config.timezone)
-    year = today.year - 1
+    year = reporting_year(today)
     stats = SweepStats()
     for body in config.bodies:
         deadline, _statutory = deadline_for(config, body, year)

@@ -62,14 +62,20 @@ def poll_portal(config_file: str, portal_id: str) -> dict[str, Any]:
     log.info("crawl %s: %s", portal_id, summary)
     if not STOP.is_set():
         process_pending(config_file)
+        app.queue_county_summary()
     return summary if isinstance(summary, dict) else getattr(summary, "__dict__", {})
 
 
 def process_pending(config_file: str) -> None:
-    """Check fetched document versions, a batch at a time, until none is pending or the service stops."""
+    """Check fetched document versions, a batch at a time, until none is pending or the service stops; first, when
+    the rules changed since the stored findings were made, re-check what is stored; last, the dead links."""
     app = app_for(config_file)
     with _processing:
+        rechecked = app.recheck_if_rules_changed()
+        if rechecked is not None:
+            log.info("re-checked %d, opened %d, resolved %d", rechecked.checked, rechecked.opened, rechecked.resolved)
         _process_until_done(app)
+        app.reconcile_unreachable()
 
 
 def _process_until_done(app: App) -> None:

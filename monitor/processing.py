@@ -14,28 +14,33 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
+from crawler.attribution import BodyMatcher
 from documents import ExtractionError, extract
-from monitor.clock import Clock
+from documents.dates import FIRST_SEEN
+from monitor.clock import Clock, local_date, reporting_year
 from monitor.config import Body, Config
 from monitor.store import Store
-from monitor.store.findings import FindingInput, Reconciled, combine, reconcile
+from monitor.store.findings import FindingInput, Reconciled, combine, open_scopes, reconcile, set_finding_documents
 from monitor.store.outbox import OutboxDraft, add_drafts
 from monitor.store.registry import (
     PendingVersion,
+    UnreachableDocument,
     checked_versions,
     crawl_in_progress,
     current_versions,
     earlier_checked_version,
+    first_crawled_at,
     mark_unreadable,
     pending_versions,
     previous_report_sha,
+    reattribute,
     save_report,
     set_document_body,
+    stored_attributions,
+    unreachable_documents,
 )
 from monitor.store.review import ReviewInput, record_review_items
 from rules import Context, NotAReportError, parse_report, run_rules
-from rules.deadlines import default_deadline, fixed_by_law
-from rules.labels import norm
 from rules.report import AnnualReport
 from rules.rule import BodyType
 from rules.runner import fingerprint
@@ -59,14 +64,8 @@ class ProcessStats:
 
 
 def deadline_for(config: Config, body: Body, year: int) -> tuple[date, bool]:
-    """The body's deadline for a report on ``year`` and whether it is statutory (departments, county).
-
-    For report years when the law fixed one date for every body (31 March under the 2008 条例) that date holds,
-    whatever the configuration says of today's deadlines."""
-    if fixed_by_law(year):
-        return default_deadline(cast("BodyType", body.type), year)
-    month, day = (int(x) for x in config.deadline_of(body).split("-"))
-    return date(year + 1, month, day), body.type in ("department", "county")
+    """The body's deadline for a report on ``year`` and whether it is statutory (see ``Config.deadline_for``)."""
+    return config.deadline_for(body, year)
 
 
 def sync(store: Store, config: Config) -> None:
@@ -74,18 +73,13 @@ def sync(store: Store, config: Config) -> None:
     store.crawl.sync(config)
 
 
-def match_body(config: Config, name: str | None) -> Body | None:
-    """The registered body a report names (by official name or alias), longest match first."""
-    if not name:
-        return None
-    folded = norm(name)
-    candidates = []
-    for body in config.bodies:
-        for alias in (body.name, *body.aliases):
-            alias_folded = norm(alias)
-            if alias_folded and (alias_folded in folded or folded in alias_folded):
-                candidates.append((len(alias_folded), body))
-    return max(candidates, key=lambda c: c[0])[1] if candidates else None
+def is_backlog(year: int | None, fetched_at: datetime, first_crawl: datetime | None, today: date) -> bool:
+    """True for a report that is history, not news: of a year before the current reporting year, and fetched on
+    the body's first crawl (``first_crawl`` None: that crawl has not finished yet). Its findings are stored and
+    shown but never pushed; a report published or changed later is news whatever its year."""
+    if year is None or year >= reporting_year(today):
+        return False
+    return first_crawl is None or fetched_at <= first_crawl
 
 
 @dataclass
@@ -103,6 +97,16 @@ class Processor:
         self.clock = clock
         self.policy = policy
         self.bodies = {b.id: b for b in config.bodies}
+        self.matcher = BodyMatcher(config.bodies)
+        self.cause = "check"
+
+    def match_body(self, report: AnnualReport) -> Body | None:
+        """The registered body a report names (its body line, else its title), by the crawler's one matcher."""
+        for text in (report.body, report.title):
+            found = self.matcher.in_text(text)
+            if found is not None:
+                return self.bodies[found]
+        return None
 
     def _parse(self, version: PendingVersion) -> AnnualReport:
         data = self.store.blobs.get(version.sha256)
@@ -132,17 +136,95 @@ class Processor:
         return stats
 
     def recheck_all(self) -> ProcessStats:
-        """Check every current checked version again (after a rules upgrade); changes only what changed."""
+        """Check every stored report again (after a rules upgrade); changes only what changed."""
+        return self.recheck()
+
+    def recheck(self, body_id: str | None = None, year: int | None = None) -> ProcessStats:
+        """Attribute stored documents again (after a change of names or aliases) and check them again, all of them
+        or those of one body and/or year; unreadable ones are read again too. Findings keep their identity: the
+        same finding is not opened twice, nothing unchanged is resolved, reopened or pushed again."""
         stats = ProcessStats()
+        now = self.clock.now()
+        self.cause = "recheck"
         with self.store.db.transaction() as session:
-            versions = checked_versions(session)
+            self._reattribute(session, now)
+            versions = checked_versions(session, states=("checked", "failed"))
         done: set[tuple[str | None, int | None, int | None]] = set()
         for version in versions:
+            if body_id is not None and version.body_id not in (body_id, None):
+                continue
+            if year is not None and version.year not in (year, None):
+                continue
             key = (version.body_id, version.year, None if version.body_id else version.document_id)
             if key in done:
                 continue
             done.add(key)
-            self._one(version, stats)
+            try:
+                self._one(version, stats)
+            except Exception as exc:  # one bad document must not stop the others
+                log.exception("re-checking version %s (%s) failed", version.version_id, version.url)
+                stats.errors.append(f"{version.url}: {type(exc).__name__}: {exc}")
+        self.cause = "check"
+        self.reconcile_unreachable()
+        return stats
+
+    def _reattribute(self, session: Any, now: datetime) -> None:
+        """Documents named by their title go to the body that name now belongs to; a document of a body no longer
+        configured is left without one, for the check to find its body in the report."""
+        for stored in stored_attributions(session):
+            known = stored.body_id in self.bodies
+            found = self.matcher.in_text(stored.title)
+            if found is not None and found != stored.body_id and (not known or stored.body_from in (None, "title")):
+                reattribute(session, stored.document_id, found, "title", now)
+            elif found is None and stored.body_id is not None and not known:
+                reattribute(session, stored.document_id, None, None, now)
+
+    def reconcile_unreachable(self) -> ProcessStats:
+        """D606 for every listed document that cannot be opened; resolved when it opens again (the crawler sets
+        documents ``unreachable`` and back to ``active``). A past year's dead link found on the first crawl is
+        history like a past year's report: stored and shown, not pushed."""
+        stats = ProcessStats()
+        now = self.clock.now()
+        today = local_date(now, self.config.timezone)
+        with self.store.db.transaction() as session:
+            groups: dict[tuple[str | None, int | None, int | None], list[tuple[FindingInput, int, bool]]] = {}
+            for doc in unreachable_documents(session):
+                body = self.bodies.get(doc.body_id or "")
+                key = (body.id, doc.year, None) if body is not None else (None, doc.year, doc.document_id)
+                since = doc.failing_since or doc.first_seen
+                first_crawl = first_crawled_at(session, body.id) if body is not None else None
+                backlog = is_backlog(doc.year, since, first_crawl, today)
+                groups.setdefault(key, []).append(
+                    (_unreachable_finding(doc, body, self.config.timezone), doc.document_id, backlog)
+                )
+            for body_id, year, document_id in open_scopes(session, "D606"):
+                groups.setdefault((body_id, year, None if body_id else document_id), [])
+            results = []
+            for (body_id, year, document_id), items in sorted(groups.items(), key=lambda kv: str(kv[0])):
+                result = reconcile(
+                    session,
+                    [item for item, _doc, _backlog in items],
+                    body_id=body_id,
+                    year=year,
+                    document_id=document_id,
+                    report_id=None,
+                    at=now,
+                    scope_rules=["D606"],
+                    backlog=bool(items) and all(backlog for _item, _doc, backlog in items),
+                )
+                set_finding_documents(session, {item.fingerprint: doc for item, doc, _backlog in items})
+                if body_id is not None and year is not None and items:
+                    # Listed, though it cannot be opened: not a missing report.
+                    parts = [result, reconcile(session, [], body_id=body_id, year=year, document_id=None, report_id=None,
+                                               at=now, scope_rules=["D601"])]  # fmt: skip
+                    result = combine(parts)
+                results.append(result)
+                stats.opened += len(result.opened)
+                stats.resolved += len(result.resolved)
+                stats.reopened += len(result.reopened)
+            if self.policy is not None:
+                for result in results:
+                    add_drafts(session, self.policy(result), now)
         return stats
 
     def _one(self, version: PendingVersion, stats: ProcessStats) -> None:
@@ -154,7 +236,7 @@ class Processor:
                 mark_unreadable(session, version.version_id, exc.reason, now)
             stats.unreadable += 1
             return
-        body = self.bodies.get(version.body_id or "") or match_body(self.config, report.body)
+        body = self.bodies.get(version.body_id or "") or self.match_body(report)
         year = report.year or version.year
         if body is None or year is None:
             self._reconcile([_Parsed(version, report)], None, year, now, stats)
@@ -183,9 +265,11 @@ class Processor:
         entity = body.id if body else item.report.body
         if body is not None and year is not None:
             deadline, _statutory = deadline_for(self.config, body, year)
-            published = item.version.published_on
+            published, seen = publication_dates(item.version, self.config.timezone)
             body_type = cast("BodyType", body.type)
-            context = Context(year=year, body_type=body_type, published_on=published, previous=previous, deadline=deadline)
+            context = Context(
+                year=year, body_type=body_type, published_on=published, seen_by=seen, previous=previous, deadline=deadline
+            )
         result = run_rules(item.report, context)
         review = [ReviewInput(fingerprint(o, entity, year), o.rule.id, o.message, o.locator.as_dict()) for o in result.uncertain]
         found = [
@@ -222,7 +306,11 @@ class Processor:
             found.extend(item_found)
             review.extend(item_review)
         main = documents[0]
+        today = local_date(now, self.config.timezone)
         with self.store.db.transaction() as session:
+            first_crawl = first_crawled_at(session, body.id if body else None, main.version.portal_id)
+            backlog = is_backlog(year, max(item.version.fetched_at for item in documents), first_crawl, today)
+            adopt = [item.version.document_id for item in parsed] if body is not None else []
             d603 = self._changed_after_deadline(session, main.version, body, year)
             report_ids = {
                 item.version.version_id: save_report(
@@ -244,12 +332,17 @@ class Processor:
             report_id = report_ids[main.version.version_id]
             body_id = body.id if body else None
             document_id = main.version.document_id
-            parts = [reconcile(session, found, body_id=body_id, year=year, document_id=document_id, report_id=report_id, at=now)]
+            parts = [
+                reconcile(
+                    session, found, body_id=body_id, year=year, document_id=document_id, report_id=report_id, at=now,
+                    backlog=backlog, adopt=adopt, cause=self.cause,
+                )
+            ]  # fmt: skip
             if d603 is not None:
                 parts.append(
                     reconcile(
                         session, [d603], body_id=body_id, year=year, document_id=document_id, report_id=report_id, at=now,
-                        scope_rules=["D603"],
+                        scope_rules=["D603"], backlog=backlog, cause=self.cause,
                     )
                 )  # fmt: skip
             if body is not None and year is not None:
@@ -264,13 +357,16 @@ class Processor:
                         report_id=report_id,
                         at=now,
                         scope_rules=["D601"],
+                        cause=self.cause,
                     )
                 )
             result = combine(parts)
             if self.policy is not None:
                 # One message per body per check run, whatever the number of reconciliations.
                 add_drafts(session, self.policy(result), now)
-            record_review_items(session, review, body_id=body_id, year=year, document_id=document_id, report_id=report_id, at=now)
+            record_review_items(
+                session, review, body_id=body_id, year=year, document_id=document_id, report_id=report_id, at=now, adopt=adopt
+            )
         stats.checked += 1  # the version this call was for; the others of its body and year were re-read
         stats.opened += len(result.opened)
         stats.resolved += len(result.resolved)
@@ -297,6 +393,52 @@ class Processor:
             {"section": None, "table": None, "row": "报告内容", "column": None, "source": version.url},
             {"previous_sha256": earlier.sha256, "sha256": version.sha256, "changed_on": changed_on.isoformat()},
         )
+
+
+def publication_dates(version: PendingVersion, tz: str) -> tuple[date | None, date | None]:
+    """(publication date, first-seen date): the first when a source gave one (page, list, URL), else the second,
+    which is only an upper bound (see :data:`documents.dates.FIRST_SEEN`)."""
+    if version.published_on is not None and version.published_from != FIRST_SEEN:
+        return version.published_on, None
+    seen = version.published_on or local_date(version.first_seen or version.fetched_at, tz)
+    return None, seen
+
+
+#: Why a listed document could not be fetched, in the office's words (the crawler records them in English).
+_REASONS_ZH = (
+    ("HTTP 404", "网页不存在（404）"),
+    ("HTTP 410", "网页已删除（410）"),
+    ("HTTP 5", "网站服务器出错"),
+    ("HTTP 403", "网站拒绝访问（403）"),
+    ("timed out", "连接超时"),
+    ("connection refused", "网站拒绝连接"),
+    ("host not found", "域名无法解析"),
+    ("redirect loop", "网页循环跳转"),
+    ("connection closed", "传输中断"),
+)
+
+
+def reason_zh(reason: str | None) -> str:
+    """A crawl failure reason (``HTTP 404``, ``timed out after 30s`` …) as the office reads it."""
+    for prefix, words in _REASONS_ZH:
+        if (reason or "").startswith(prefix):
+            return words
+    return f"无法打开（{reason}）" if reason else "无法打开"
+
+
+def _unreachable_finding(doc: UnreachableDocument, body: Body | None, tz: str) -> FindingInput:
+    since = local_date(doc.failing_since or doc.first_seen, tz)
+    gone = (doc.reason or "").startswith(("HTTP 404", "HTTP 410"))
+    year = f"{doc.year}年度报告" if doc.year else "年度报告"
+    return FindingInput(
+        _key("D606", body.id if body else "", doc.year or "", doc.url),
+        "D606",
+        "error" if gone else "warning",
+        f"{year}在栏目中列出，但链接无法打开：{reason_zh(doc.reason)}，自{since.isoformat()}起（{doc.url}）。"
+        "公众无法阅读该报告。",
+        {"section": None, "table": None, "row": "报告链接", "column": None, "source": doc.url},
+        {"url": doc.url, "reason": doc.reason, "since": since.isoformat(), "failures": doc.failures, "title": doc.title},
+    )
 
 
 def _is_full(report: AnnualReport) -> bool:

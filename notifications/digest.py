@@ -4,12 +4,12 @@
 county's time zone); :func:`save_digest` writes ``<digests>/<week>.html`` and ``.txt``; :func:`queue_digest`
 puts one outbox row for the county office (key ``digest:<week>``: queuing a week twice sends it once).
 
-The report year a digest looks at is the year before the week's Sunday (reports on year N are due in N+1).
-A body's status is the dashboard's (monitor/store/status.py): 按时公开 / 逾期公开 by its publication date (or,
-without one, the day the report was first seen), 逾期未公开 when the deadline passed with nothing found, 未到期限
-before it. Its counts are
-its unresolved findings of that year; open findings of every year are listed further down, as of the moment
-the digest is built.
+The report year a digest looks at is the reporting year of the week's Sunday (reports on year N are due in
+N+1). Everything is as of the end of the week (or the moment the digest is built, while the week is not over):
+a body's status is the dashboard's (monitor/store/status.py) as the store was then; its counts and the list of
+unresolved findings are the findings of the report year in the state they were in then, so the counts and the
+list agree; findings of other years are counted per year as history. New and resolved findings are the week's
+events, history from first crawls left out; resolutions made by a re-check (not by the body) are not 已整改.
 """
 
 from __future__ import annotations
@@ -23,16 +23,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from monitor.config import Body, Config
+from monitor.clock import reporting_year
+from monitor.config import Config
 from monitor.store import Database
 from monitor.store.findings import FindingView
-from monitor.store.notify_queries import (
-    crawl_health,
-    delivery_issues,
-    finding_changes,
-    outbox_counts,
-    unresolved_findings,
-)
+from monitor.store.notify_queries import crawl_health, delivery_issues, finding_changes, findings_as_of, outbox_counts
 from monitor.store.outbox import OutboxDraft, add_drafts
 from monitor.store.review import open_review_items
 from monitor.store.status import STATUS_ZH, body_statuses
@@ -82,7 +77,7 @@ def last_complete_week(now: datetime, timezone: str) -> str:
 
 @dataclass(frozen=True)
 class BodyRow:
-    """One body's line in the digest."""
+    """One body's line in the digest: its standing for the report year as of the week's end."""
 
     id: str
     name: str
@@ -95,13 +90,7 @@ class BodyRow:
     errors: int
     warnings: int
     infos: int
-
-    @property
-    def status_zh(self) -> str:
-        """The publication status in Chinese."""
-        if self.status == "late" and self.days_late:
-            return f"{STATUS_ZH['late']}（{self.days_late}天）"
-        return STATUS_ZH[self.status]
+    status_zh: str
 
 
 @dataclass(frozen=True)
@@ -144,6 +133,8 @@ class Digest:
     outbox: dict[str, Any]
     dashboard: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)  # unresolved findings of other years, per year
+    as_of: datetime | None = None  # the moment everything in the digest is taken at (the week's end)
 
     @property
     def title(self) -> str:
@@ -187,38 +178,35 @@ def _age_table(lines: list[FindingLine]) -> list[dict[str, Any]]:
     return rows
 
 
-def _deadline(config: Config, body: Body, year: int) -> date:
-    month, day = (int(x) for x in config.deadline_of(body).split("-"))
-    return date(year + 1, month, day)
-
-
 def build_digest(database: Database, config: Config, week: str | None, now: datetime) -> Digest:
-    """Read the store for the digest of ``week`` (default: the last complete week) as of ``now``."""
+    """Read the store for the digest of ``week`` (default: the last complete week), everything as of the end of
+    that week (or ``now`` while the week is not over): statuses, findings, counts and crawl health alike."""
     tz = ZoneInfo(config.timezone)
     label = week or last_complete_week(now, config.timezone)
     monday = parse_week(label)
     start = datetime.combine(monday, time(0), tzinfo=tz).astimezone(UTC)
     end = start + timedelta(days=7)
     as_of = min(end, now)
-    today = as_of.astimezone(tz).date()
-    year = (monday + timedelta(days=6)).year - 1
-    deadlines = {body.id: _deadline(config, body, year) for body in config.bodies}
+    today = (as_of - timedelta(microseconds=1)).astimezone(tz).date()
+    year = reporting_year(monday + timedelta(days=6))
+    deadlines = {body.id: config.deadline_for(body, year)[0] for body in config.bodies}
     with database.transaction() as session:
         standings = {s.body_id: s for s in body_statuses(session, deadlines, year, today, tz=config.timezone, before=as_of)}
-        unresolved = unresolved_findings(session)
-        muted = len(unresolved_findings(session, states=("muted",)))
+        then = findings_as_of(session, as_of)
         changes = finding_changes(session, start, end)
-        review = open_review_items(session)
-        health = crawl_health(session, [p.id for p in config.portals])
+        review = [r for r in open_review_items(session) if r.first_seen < as_of]
+        health = crawl_health(session, [p.id for p in config.portals], before=as_of)
         issues = delivery_issues(session, start, end)
         outbox = outbox_counts(session)
-    open_lines = _by_severity([_line(config, item.finding, today, tz) for item in unresolved])
+    unresolved = [f for f in then if f.state in ("open", "acknowledged")]
+    muted = sum(1 for f in then if f.state == "muted")
+    current = [f for f in unresolved if f.year == year]
+    open_lines = _by_severity([_line(config, f, today, tz) for f in current])
     bodies = []
     for body in config.bodies:
         if body.id not in standings:
             continue
         standing = standings[body.id]
-        mine = [f for f in open_lines if f.body_id == body.id and f.year == year]
         bodies.append(
             BodyRow(
                 body.id,
@@ -229,9 +217,10 @@ def build_digest(database: Database, config: Config, week: str | None, now: date
                 standing.published_on,
                 standing.days_late,
                 standing.url,
-                sum(1 for f in mine if f.severity == "error"),
-                sum(1 for f in mine if f.severity == "warning"),
-                sum(1 for f in mine if f.severity == "info"),
+                standing.errors,
+                standing.warnings,
+                standing.infos,
+                standing.status_zh,
             )
         )
     counts = {status: sum(1 for b in bodies if b.status == status) for status in STATUS_ZH}
@@ -250,8 +239,10 @@ def build_digest(database: Database, config: Config, week: str | None, now: date
                 "status_zh": {"finished": "正常", "failed": "失败", "running": "进行中"}.get(line.last_status or "", "从未抓取"),
                 "reason": line.last_reason,
                 "errors": line.last_errors,
+                "unreachable": line.unreachable,
                 "last_success": line.last_success_at.astimezone(tz) if line.last_success_at else None,
                 "failing": line.last_status == "failed" or stale,
+                "run_id": line.run_id,
             }
         )
     deliveries = [
@@ -266,6 +257,8 @@ def build_digest(database: Database, config: Config, week: str | None, now: date
         }
         for i in issues
     ]
+    # Found on first crawls (reports of past years) is history: counted per year, not listed as news.
+    news = [c for c in changes if not c.finding.backlog]
     return Digest(
         county=config.county_name,
         week=label,
@@ -274,14 +267,15 @@ def build_digest(database: Database, config: Config, week: str | None, now: date
         generated_at=now.astimezone(tz),
         report_year=year,
         bodies=bodies,
-        new=_by_severity([_line(config, c.finding, today, tz) for c in changes if c.kind != "resolved"]),
-        resolved=_by_severity([_line(config, c.finding, today, tz) for c in changes if c.kind == "resolved"]),
+        new=_by_severity([_line(config, c.finding, today, tz) for c in news if c.kind != "resolved"]),
+        resolved=_by_severity([_line(config, c.finding, today, tz) for c in news if c.kind == "resolved" and c.cause == "check"]),
         open_findings=open_lines,
         age_table=_age_table(open_lines),
         muted=muted,
         review=[
             {
                 "body": body_name(config, r.body_id),
+                "year": r.year,
                 "rule": r.rule,
                 "rule_title": rule_title(r.rule),
                 "message": r.message,
@@ -295,7 +289,21 @@ def build_digest(database: Database, config: Config, week: str | None, now: date
         outbox=outbox,
         dashboard=config.dashboard_url.rstrip("/") if config.dashboard_url else None,
         counts=counts,
+        history=_history(unresolved, year),
+        as_of=as_of.astimezone(tz),
     )
+
+
+def _history(unresolved: list[FindingView], year: int) -> list[dict[str, Any]]:
+    """Unresolved findings of other report years, counted per year (newest first)."""
+    years: dict[int, dict[str, Any]] = {}
+    for finding in unresolved:
+        if finding.year is None or finding.year == year:
+            continue
+        row = years.setdefault(finding.year, {"year": finding.year, "error": 0, "warning": 0, "info": 0, "bodies": set()})
+        row[finding.severity] = row.get(finding.severity, 0) + 1
+        row["bodies"].add(finding.body_id)
+    return [row | {"bodies": len(row["bodies"])} for _year, row in sorted(years.items(), reverse=True)]
 
 
 def render_digest(digest: Digest) -> tuple[str, str]:

@@ -8,11 +8,14 @@
 - :func:`deadline_drafts` → the reminder before a deadline (``ReminderPolicy`` of ``monitor.deadline_sweep``).
 - :func:`periodic_drafts` (daily): open errors repeated to their body every ``repeat_days`` until resolved or
   muted; errors open longer than ``escalate_days`` escalated to the county office, once per opening.
+- :func:`summary_drafts` (after each poll): the county office's one message listing the errors that poll found,
+  all bodies together.
 
-How the county office "gets every error" without being flooded: findings of unattributed reports and of bodies
-without notification targets go to the county office directly; every error still open after ``escalate_days``
-reaches it in one grouped escalation per day at most; and the weekly digest lists every new and every open error.
-It is not copied on each body's message, which would double its inbox on every check run.
+Who gets what (docs/operations.md, "Who is told what"): the body's office gets its findings at once; the county
+office gets the per-poll summary of new errors, the escalations and the weekly digest, and directly the messages
+of bodies without targets and of unattributed reports. It is not copied on each body's message, which would double
+its inbox on every check run. History (a past year's report found on a body's first crawl, ``Reconciled.backlog``)
+is never pushed, repeated or escalated; a re-check's resolutions (``cause`` "recheck") are not announced as 已整改.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ from typing import Any
 
 from monitor.config import Body, Config
 from monitor.store.findings import FindingView, Policy, Reconciled
-from monitor.store.notify_queries import OpenFinding, Session, record_escalated, unresolved_findings
+from monitor.store.notify_queries import OpenFinding, Session, finding_changes, record_escalated, unresolved_findings
 from monitor.store.outbox import OutboxDraft
-from notifications.routes import COUNTY, route_for
+from notifications.routes import COUNTY, body_of, route_for
 
 #: Kinds whose successful delivery counts as telling the body about the findings it lists (repeats count from it).
 NOTIFYING_KINDS = ("findings", "repeat", "missing")
@@ -59,8 +62,9 @@ def _marks(reconciled: Reconciled, opened: Sequence[FindingView], again: Sequenc
 
 
 def drafts_for(config: Config, reconciled: Reconciled) -> list[OutboxDraft]:
-    """The outbox drafts of one reconciled check run (see the module docstring)."""
-    if not reconciled.changed:
+    """The outbox drafts of one reconciled check run (see the module docstring); none for history (a past year's
+    report found on the body's first crawl)."""
+    if not reconciled.changed or reconciled.backlog:
         return []
     route = route_for(config, reconciled.body_id)
     scope = reconciled.body_id or f"document-{reconciled.document_id}"
@@ -100,7 +104,7 @@ def drafts_for(config: Config, reconciled: Reconciled) -> list[OutboxDraft]:
                 payload=base | {"findings": [finding_payload(f) for f in [*missing_opened, *missing_reopened]]},
             )
         )
-    if reconciled.resolved:
+    if reconciled.resolved and reconciled.cause == "check":  # a re-check's resolutions were not fixed by the body
         drafts.append(
             OutboxDraft(
                 key=f"resolved:{scope}:{report}:{_digest(_marks(reconciled, [], reconciled.resolved))}",
@@ -155,7 +159,7 @@ def periodic_drafts(session: Session, config: Config, now: datetime) -> list[Out
     A value of 0 switches either off.
     """
     settings = config.notifications
-    unresolved = unresolved_findings(session, severities=["error"])
+    unresolved = unresolved_findings(session, severities=["error"], backlog=False)
     drafts: list[OutboxDraft] = []
     if settings.repeat_days > 0:
         by_route: dict[str, list[OpenFinding]] = {}
@@ -197,3 +201,37 @@ def periodic_drafts(session: Session, config: Config, now: datetime) -> list[Out
                 )
             )
     return drafts
+
+
+def summary_drafts(session: Session, config: Config, since: datetime, now: datetime) -> list[OutboxDraft]:
+    """The county office's summary of the errors found in ``[since, now)``: one message per poll, listing every
+    error opened or reopened then (history of first crawls left out), whatever the number of bodies.
+
+    Errors of bodies without targets of their own and of unattributed reports are left out: those messages went
+    to the county office already. Nothing to say, no message.
+    """
+    errors: dict[int, FindingView] = {}
+    for change in finding_changes(session, since, now):
+        finding = change.finding
+        if change.kind not in ("opened", "reopened") or finding.severity != "error" or finding.backlog:
+            continue
+        body = body_of(config, finding.body_id)
+        if body is None or not body.notify or finding.state == "resolved":
+            continue
+        errors[finding.id] = finding
+    if not errors:
+        return []
+    found = sorted(errors.values(), key=lambda f: (f.body_id or "", f.year or 0, f.rule, f.id))
+    return [
+        OutboxDraft(
+            key=f"summary:{_digest(str(f.id) for f in found)}:{since.isoformat()}",
+            kind="summary",
+            route=COUNTY,
+            body_id=None,
+            payload={
+                "since": since.isoformat(),
+                "bodies": len({f.body_id for f in found}),
+                "findings": [finding_payload(f) for f in found],
+            },
+        )
+    ]

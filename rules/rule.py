@@ -42,12 +42,14 @@ class Locator:
 class Context:
     """What a rule may know beyond the report: nothing is read from the clock or the network.
 
-    ``deadline`` overrides the default deadline of the body type (a county's own date for towns).
+    ``deadline`` overrides the default deadline of the body type (a county's own date for towns). ``seen_by``:
+    without a publication date, the day the report was first seen (an upper bound of its publication date).
     """
 
     year: int | None = None
     body_type: BodyType | None = None
     published_on: date | None = None
+    seen_by: date | None = None
     previous: AnnualReport | None = None
     excerpt: bool = False
     deadline: date | None = None

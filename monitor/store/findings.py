@@ -54,6 +54,7 @@ class FindingView:
     state_by: str | None = None
     state_reason: str | None = None
     last_notified_at: datetime | None = None
+    backlog: bool = False
 
 
 def view(finding: Finding) -> FindingView:
@@ -76,6 +77,7 @@ def view(finding: Finding) -> FindingView:
         finding.state_by,
         finding.state_reason,
         finding.last_notified_at,
+        bool(finding.backlog),
     )
 
 
@@ -92,6 +94,11 @@ class Reconciled:
     reopened: list[FindingView] = field(default_factory=list)
     resolved: list[FindingView] = field(default_factory=list)
     still_open: list[FindingView] = field(default_factory=list)
+    #: A check of a past year's report found on the body's first crawl: stored and shown, never pushed.
+    backlog: bool = False
+    #: "check" (a document new or changed), or "recheck" (the same document checked again after a change of the
+    #: rules or the names): then what resolves was not fixed by the body.
+    cause: str = "check"
 
     @property
     def changed(self) -> bool:
@@ -109,7 +116,9 @@ def combine(results: Sequence[Reconciled]) -> Reconciled:
     the body then gets one message for the run instead of one per call. Identity fields come from the first.
     """
     first = results[0]
-    merged = Reconciled(first.body_id, first.year, first.document_id, first.report_id, first.at)
+    merged = Reconciled(
+        first.body_id, first.year, first.document_id, first.report_id, first.at, backlog=first.backlog, cause=first.cause
+    )
     for result in results:
         merged.opened.extend(result.opened)
         merged.reopened.extend(result.reopened)
@@ -143,14 +152,25 @@ def reconcile(
     at: datetime,
     policy: Policy | None = None,
     scope_rules: Sequence[str] | None = None,
+    backlog: bool = False,
+    adopt: Sequence[int] = (),
+    cause: str = "check",
 ) -> Reconciled:
     """Apply one check run's findings within the caller's transaction.
 
     The scope is the body and year (or the document when the body is unknown); findings of that scope
     not found again are resolved, except rules in NOT_RECONCILED. With ``scope_rules`` only those rules are
     in scope (the deadline sweep reconciles D601 alone).
+
+    ``backlog``: the run checks a report of a past year found on the body's first crawl; findings it opens are
+    marked so (shown as history, never pushed) and the result says so. ``adopt``: documents that were checked
+    before without a body (or as another body's); their findings take the new identity when the same rule fails at
+    the same place (one finding, not two), and the others are closed as re-attributed, without a notice. ``cause``: see
+    :attr:`Reconciled.cause`; it is written on the resolve events of a re-check.
     """
-    result = Reconciled(body_id, year, document_id, report_id, at)
+    result = Reconciled(body_id, year, document_id, report_id, at, backlog=backlog, cause=cause)
+    if body_id is not None and adopt:
+        _adopt(session, found, body_id=body_id, year=year, documents=adopt, at=at)
     seen: set[str] = set()
     for item in found:
         if item.fingerprint in seen:
@@ -172,6 +192,7 @@ def reconcile(
                 state="open",
                 first_seen=at,
                 last_seen=at,
+                backlog=backlog,
             )
             session.add(finding)
             session.flush()
@@ -186,6 +207,7 @@ def reconcile(
             finding.state = "open"
             finding.resolved_at = None
             finding.reopened += 1
+            finding.backlog = backlog
             session.flush()
             _event(session, at, "finding.reopened", finding, rule=item.rule)
             result.reopened.append(view(finding))
@@ -206,11 +228,64 @@ def reconcile(
         finding.state = "resolved"
         finding.resolved_at = at
         session.flush()
-        _event(session, at, "finding.resolved", finding, rule=finding.rule)
+        if cause == "check":
+            _event(session, at, "finding.resolved", finding, rule=finding.rule)
+        else:
+            _event(session, at, "finding.resolved", finding, rule=finding.rule, cause=cause)
         result.resolved.append(view(finding))
     if policy is not None:
         add_drafts(session, policy(result), at)
     return result
+
+
+def _place(rule: str, locator: dict[str, Any]) -> tuple[str, ...]:
+    return (rule, *(str(locator.get(k)) for k in ("section", "table", "row", "column")))
+
+
+def _adopt(
+    session: Session, found: Sequence[FindingInput], *, body_id: str, year: int | None, documents: Sequence[int], at: datetime
+) -> None:
+    """Give findings made while the documents had no body the identity of this run's findings (see ``reconcile``)."""
+    orphans = list(
+        session.scalars(
+            select(Finding)
+            .where(or_(Finding.body_id.is_(None), Finding.body_id != body_id), Finding.document_id.in_(list(documents)))
+            .order_by(Finding.id)
+        )
+    )
+    if not orphans:
+        return
+    wanted = {_place(item.rule, item.locator): item for item in found}
+    for finding in orphans:
+        item = wanted.pop(_place(finding.rule, finding.locator), None)
+        taken = item is not None and session.scalar(select(Finding.id).where(Finding.fingerprint == item.fingerprint)) is not None
+        if item is not None and not taken:
+            before = finding.fingerprint
+            finding.fingerprint, finding.body_id, finding.year = item.fingerprint, body_id, year
+            session.flush()
+            _event(session, at, "finding.reattributed", finding, rule=finding.rule, previous_fingerprint=before)
+        elif finding.state != "resolved":
+            finding.state, finding.resolved_at = "resolved", at
+            finding.state_reason = "报告已重新归属到单位，问题按单位重新记录"
+            session.flush()
+            # Not "finding.resolved": nothing was fixed; the digest must not list it as 已整改.
+            _event(session, at, "finding.superseded", finding, rule=finding.rule, reason="reattributed")
+
+
+def open_scopes(session: Session, rule: str) -> list[tuple[str | None, int | None, int | None]]:
+    """The (body, year, document) of every unresolved finding of ``rule``: scopes a reconciliation must revisit."""
+    rows = session.execute(
+        select(Finding.body_id, Finding.year, Finding.document_id).where(Finding.rule == rule, Finding.state != "resolved")
+    ).all()
+    return sorted({(body, year, document) for body, year, document in rows}, key=str)
+
+
+def set_finding_documents(session: Session, documents: dict[str, int]) -> None:
+    """Point findings (by fingerprint) at the document they are about (one reconciliation may span several)."""
+    if not documents:
+        return
+    for finding in session.scalars(select(Finding).where(Finding.fingerprint.in_(list(documents)))):
+        finding.document_id = documents[finding.fingerprint]
 
 
 class LifecycleError(Exception):

@@ -7,13 +7,14 @@ Every function works in the caller's transaction and returns detached values.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from documents.dates import FIRST_SEEN
 from monitor.store.findings import FindingView, view
 from monitor.store.models import CrawlRun, Document, Event, Finding, Outbox, Report
 
@@ -29,11 +30,13 @@ __all__ = [
     "crawl_health",
     "delivery_issues",
     "finding_changes",
+    "findings_as_of",
     "mark_notified",
     "outbox_counts",
     "publications",
     "record_escalated",
     "report_ref",
+    "unreachable_listings",
     "unresolved_findings",
 ]
 
@@ -93,12 +96,19 @@ def _latest_event(session: Session, kind: str, ids: Sequence[int]) -> dict[int, 
 
 
 def unresolved_findings(
-    session: Session, *, severities: Sequence[str] | None = None, states: Sequence[str] = ("open", "acknowledged")
+    session: Session,
+    *,
+    severities: Sequence[str] | None = None,
+    states: Sequence[str] = ("open", "acknowledged"),
+    backlog: bool | None = None,
 ) -> list[OpenFinding]:
-    """Findings in ``states`` (open or acknowledged by default: muted ones are silent), oldest first."""
+    """Findings in ``states`` (open or acknowledged by default: muted ones are silent), oldest first; ``backlog``
+    False leaves out the history found on first crawls (never pushed), True keeps only it."""
     query = select(Finding).where(Finding.state.in_(list(states))).order_by(Finding.first_seen, Finding.id)
     if severities is not None:
         query = query.where(Finding.severity.in_(list(severities)))
+    if backlog is not None:
+        query = query.where(Finding.backlog.is_(backlog))
     rows = list(session.scalars(query))
     ids = [f.id for f in rows]
     reopened_at = _latest_event(session, "finding.reopened", ids)
@@ -137,11 +147,13 @@ def mark_notified(session: Session, finding_ids: Iterable[int], at: datetime) ->
 
 @dataclass(frozen=True)
 class FindingChange:
-    """A finding opened, reopened or resolved at ``at``."""
+    """A finding opened, reopened or resolved at ``at``; ``cause`` "recheck" when a re-check (after a change of the
+    rules or the names) made it, not a new or changed report."""
 
     at: datetime
     kind: str
     finding: FindingView
+    cause: str = "check"
 
 
 def finding_changes(session: Session, start: datetime, end: datetime) -> list[FindingChange]:
@@ -152,7 +164,10 @@ def finding_changes(session: Session, start: datetime, end: datetime) -> list[Fi
         .where(Event.kind.in_(CHANGE_KINDS), Event.at >= start, Event.at < end)
         .order_by(Event.at, Event.id)
     ).all()
-    return [FindingChange(event.at, event.kind.removeprefix("finding."), view(finding)) for event, finding in rows]
+    return [
+        FindingChange(event.at, event.kind.removeprefix("finding."), view(finding), str((event.data or {}).get("cause", "check")))
+        for event, finding in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -165,6 +180,7 @@ class Publication:
     url: str
     title: str | None
     documents: int
+    published_from: str | None = None
 
 
 def publications(session: Session, year: int, before: datetime) -> dict[str, Publication]:
@@ -192,15 +208,66 @@ def publications(session: Session, year: int, before: datetime) -> dict[str, Pub
             documents.append(document)
     out: dict[str, Publication] = {}
     for body_id, documents in by_body.items():
-        dated = [d for d in documents if d.published_on is not None]
+        # A date a source gave beats a first-seen one, which is only an upper bound.
+        dated = [d for d in documents if d.published_on is not None and d.published_from != FIRST_SEEN]
+        dated = dated or [d for d in documents if d.published_on is not None]
         first = min(dated, key=lambda d: (d.published_on, d.id)) if dated else documents[0]
-        out[body_id] = Publication(body_id, first.published_on, first.first_seen, first.url, first.title, len(documents))
+        out[body_id] = Publication(
+            body_id, first.published_on, first.first_seen, first.url, first.title, len(documents), first.published_from
+        )
     return out
+
+
+def unreachable_listings(session: Session, year: int, before: datetime) -> dict[str, str]:
+    """Per body, the URL of a listed document of ``year`` that cannot be opened, failing since before ``before``."""
+    rows = session.execute(
+        select(Document.body_id, Document.url)
+        .where(
+            Document.status == "unreachable",
+            Document.year == year,
+            Document.body_id.is_not(None),
+            or_(Document.failing_since.is_(None), Document.failing_since < before),
+            Document.first_seen < before,
+        )
+        .order_by(Document.id)
+    ).all()
+    out: dict[str, str] = {}
+    for body_id, url in rows:
+        if body_id is not None:
+            out.setdefault(body_id, url)
+    return out
+
+
+#: The state a finding is in after each lifecycle event (replayed to see a finding as it was at a past moment).
+_STATE_AFTER = {
+    "finding.opened": "open",
+    "finding.reopened": "open",
+    "finding.resolved": "resolved",
+    "finding.superseded": "resolved",
+    "finding.acknowledged": "acknowledged",
+    "finding.muted": "muted",
+    "finding.unmuted": "open",
+}
+
+
+def findings_as_of(session: Session, at: datetime) -> list[FindingView]:
+    """Every finding opened before ``at``, in the state it was in then (replayed from its events), oldest first."""
+    rows = list(session.scalars(select(Finding).where(Finding.first_seen < at).order_by(Finding.first_seen, Finding.id)))
+    states: dict[int, str] = {}
+    events = session.execute(
+        select(Event.finding_id, Event.kind)
+        .where(Event.finding_id.is_not(None), Event.kind.in_(list(_STATE_AFTER)), Event.at < at)
+        .order_by(Event.at, Event.id)
+    )
+    for finding_id, kind in events:
+        if finding_id is not None:
+            states[finding_id] = _STATE_AFTER[kind]
+    return [replace(view(f), state=states.get(f.id, "open")) for f in rows]
 
 
 @dataclass(frozen=True)
 class PortalHealth:
-    """A portal's latest crawl and its last successful one."""
+    """A portal's latest crawl and its last successful one (as of a moment)."""
 
     portal_id: str
     last_started_at: datetime | None
@@ -208,32 +275,38 @@ class PortalHealth:
     last_reason: str | None
     last_errors: int
     last_success_at: datetime | None
+    unreachable: int = 0  # listed documents the latest crawl could not fetch
+    run_id: int | None = None
+    log_path: str | None = None
 
 
-def crawl_health(session: Session, portal_ids: Sequence[str]) -> list[PortalHealth]:
-    """One line per portal, in the order given; a portal never crawled has no runs."""
+def crawl_health(session: Session, portal_ids: Sequence[str], *, before: datetime | None = None) -> list[PortalHealth]:
+    """One line per portal, in the order given; a portal never crawled has no runs. ``before``: as it was then
+    (runs started before it; a run still going then counts as running)."""
     out = []
     for portal_id in portal_ids:
-        latest = session.scalar(
-            select(CrawlRun)
-            .where(CrawlRun.portal_id == portal_id)
-            .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
-            .limit(1)
-        )
-        success = session.scalar(
-            select(CrawlRun.finished_at)
-            .where(CrawlRun.portal_id == portal_id, CrawlRun.status == "finished")
-            .order_by(CrawlRun.finished_at.desc())
-            .limit(1)
-        )
+        query = select(CrawlRun).where(CrawlRun.portal_id == portal_id)
+        if before is not None:
+            query = query.where(CrawlRun.started_at < before)
+        latest = session.scalar(query.order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(1))
+        success_query = select(CrawlRun.finished_at).where(CrawlRun.portal_id == portal_id, CrawlRun.status == "finished")
+        if before is not None:
+            success_query = success_query.where(CrawlRun.finished_at < before)
+        success = session.scalar(success_query.order_by(CrawlRun.finished_at.desc()).limit(1))
+        status = latest.status if latest else None
+        if latest is not None and before is not None and (latest.finished_at is None or latest.finished_at >= before):
+            status = "running"
         out.append(
             PortalHealth(
                 portal_id,
                 latest.started_at if latest else None,
-                latest.status if latest else None,
-                latest.finish_reason if latest else None,
+                status,
+                latest.finish_reason if latest and status != "running" else None,
                 len(latest.errors or []) if latest else 0,
                 success,
+                int(latest.unreachable_documents or 0) if latest else 0,
+                latest.id if latest else None,
+                latest.log_path if latest else None,
             )
         )
     return out

@@ -50,6 +50,9 @@ class PendingVersion:
     in_column: bool
     fetched_at: datetime
     content_type: str | None
+    published_from: str | None = None
+    first_seen: datetime | None = None
+    portal_id: str | None = None
 
 
 def _pending(version: DocumentVersion, document: Document) -> PendingVersion:
@@ -65,6 +68,9 @@ def _pending(version: DocumentVersion, document: Document) -> PendingVersion:
         document.in_column,
         version.fetched_at,
         version.content_type,
+        document.published_from,
+        document.first_seen,
+        document.portal_id,
     )
 
 
@@ -110,15 +116,77 @@ def current_versions(session: Session, body_id: str, year: int) -> list[PendingV
     return [_pending(version, document) for version, document in rows]
 
 
-def checked_versions(session: Session) -> list[PendingVersion]:
-    """Every current checked version (for a full re-check)."""
+def checked_versions(session: Session, states: tuple[str, ...] = ("checked",)) -> list[PendingVersion]:
+    """Every current version in ``states`` (for a re-check: checked ones, and unreadable ones ("failed") when the
+    readers changed), earliest report year first like :func:`pending_versions`."""
     rows = session.execute(
         select(DocumentVersion, Document)
         .join(Document, Document.current_version_id == DocumentVersion.id)
-        .where(DocumentVersion.state == "checked")
-        .order_by(DocumentVersion.id)
+        .where(DocumentVersion.state.in_(states), Document.status == "active")
+        .order_by(Document.year.is_(None), Document.year, DocumentVersion.id)
     ).all()
     return [_pending(v, d) for v, d in rows]
+
+
+@dataclass(frozen=True)
+class StoredAttribution:
+    """A document's attribution as stored: enough to attribute it again after a change of names."""
+
+    document_id: int
+    title: str | None
+    body_id: str | None
+    body_from: str | None
+    year: int | None
+
+
+def stored_attributions(session: Session) -> list[StoredAttribution]:
+    """Every document's title and attribution."""
+    rows = session.execute(
+        select(Document.id, Document.title, Document.body_id, Document.body_from, Document.year).order_by(Document.id)
+    ).all()
+    return [StoredAttribution(*row) for row in rows]
+
+
+def reattribute(session: Session, document_id: int, body_id: str | None, body_from: str | None, at: datetime) -> None:
+    """Give a document another body (or none, for the check to find it), with an event saying from which."""
+    document = session.get(Document, document_id)
+    if document is None or document.body_id == body_id:
+        return
+    before = document.body_id
+    document.body_id, document.body_from = body_id, body_from
+    session.add(
+        Event(
+            at=at,
+            kind="document.reattributed",
+            body_id=body_id,
+            document_id=document_id,
+            data={"url": document.url, "from": before, "to": body_id},
+        )
+    )
+
+
+@dataclass(frozen=True)
+class UnreachableDocument:
+    """A listed document that cannot be fetched (404/410, or failing crawl after crawl)."""
+
+    document_id: int
+    url: str
+    title: str | None
+    body_id: str | None
+    year: int | None
+    reason: str | None
+    failing_since: datetime | None
+    failures: int
+    first_seen: datetime
+
+
+def unreachable_documents(session: Session) -> list[UnreachableDocument]:
+    """Every document whose status is ``unreachable``, oldest first."""
+    rows = session.scalars(select(Document).where(Document.status == "unreachable").order_by(Document.id))
+    return [
+        UnreachableDocument(d.id, d.url, d.title, d.body_id, d.year, d.reject_reason, d.failing_since, d.failures, d.first_seen)
+        for d in rows
+    ]
 
 
 def earlier_checked_version(session: Session, document_id: int, version_id: int) -> DocumentVersion | None:
@@ -192,11 +260,38 @@ def set_document_body(session: Session, document_id: int, body_id: str | None, y
             document.year = year
 
 
+def note_crawl_finished(session: Session, portal_id: str, at: datetime) -> None:
+    """A crawl of the portal finished whole: its bodies not crawled before have now been (what was found until
+    then is history, see :func:`first_crawled_at`)."""
+    query = select(Body).where(
+        (Body.portal_id == portal_id) | Body.portal_id.is_(None), Body.first_crawled_at.is_(None), Body.active.is_(True)
+    )
+    for body in session.scalars(query):
+        body.first_crawled_at = at
+
+
+def first_crawled_at(session: Session, body_id: str | None, portal_id: str | None = None) -> datetime | None:
+    """When the first whole crawl covering the body ended (None: not yet, the first crawl is still to finish).
+    Without a body, when the portal's first whole crawl ended."""
+    if body_id is not None:
+        body = session.get(Body, body_id)
+        return body.first_crawled_at if body is not None else None
+    if portal_id is None:
+        return None
+    runs = select(CrawlRun.finished_at).where(CrawlRun.portal_id == portal_id, CrawlRun.status == "finished")
+    return session.scalar(runs.order_by(CrawlRun.finished_at).limit(1))
+
+
 def has_report(session: Session, body_id: str, year: int) -> bool:
-    """True when a report (or a document attributed) for the body and year has been found."""
+    """True when a report (or a document attributed) for the body and year has been found; a listed document that
+    cannot be opened counts (it is D606, not a missing report)."""
     if session.scalar(select(Report.id).where(Report.body_id == body_id, Report.year == year).limit(1)) is not None:
         return True
-    found = select(Document.id).where(Document.body_id == body_id, Document.year == year, Document.status == "active").limit(1)
+    found = (
+        select(Document.id)
+        .where(Document.body_id == body_id, Document.year == year, Document.status.in_(("active", "unreachable")))
+        .limit(1)
+    )
     return session.scalar(found) is not None
 
 

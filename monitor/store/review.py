@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from monitor.store.models import Event, ReviewItem
@@ -73,8 +73,11 @@ def record_review_items(
     document_id: int | None,
     report_id: int | None,
     at: datetime,
+    adopt: Sequence[int] = (),
 ) -> int:
-    """Apply one check's uncertain outcomes in the caller's transaction; returns how many are newly open."""
+    """Apply one check's uncertain outcomes in the caller's transaction; returns how many are newly open.
+
+    ``adopt``: documents checked before without a body; their open items are replaced by this body's."""
     opened = 0
     seen: set[str] = set()
     for entry in items:
@@ -114,6 +117,14 @@ def record_review_items(
         query = query.where(ReviewItem.body_id.is_(None), ReviewItem.document_id == document_id)
     for item in session.scalars(query):
         if item.fingerprint not in seen:
+            item.state = "gone"
+    if body_id is not None and adopt:
+        orphans = select(ReviewItem).where(
+            ReviewItem.state == "open",
+            or_(ReviewItem.body_id.is_(None), ReviewItem.body_id != body_id),
+            ReviewItem.document_id.in_(list(adopt)),
+        )
+        for item in session.scalars(orphans):
             item.state = "gone"
     session.flush()
     return opened

@@ -1,8 +1,10 @@
 """Where each registered body stands for a report year: on time, late, missing, not yet due; open findings.
 
 The one definition used by the demo table, the dashboard and the weekly digest. A body's report is the earliest
-dated document attributed to it (by the crawler or by the check) for the year; without a publication date, the
-day it was first seen stands in (an upper bound, as template.md says).
+dated document attributed to it (by the crawler or by the check) for the year. Without a publication date (no
+page, list or URL gave one) the day it was first seen is an upper bound, as template.md says: first seen by the
+deadline is on time, after it the status is uncertain (发布日期无法确定), never late. A year whose only listed
+document cannot be opened is 链接无法打开 (D606), never 逾期未公开.
 """
 
 from __future__ import annotations
@@ -11,15 +13,25 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from documents.dates import FIRST_SEEN
+from monitor.store.findings import FindingView, view
 from monitor.store.models import Body, Finding
-from monitor.store.notify_queries import publications
+from monitor.store.notify_queries import findings_as_of, publications, unreachable_listings
 
-STATUS_ZH = {"on_time": "按时公开", "late": "逾期公开", "missing": "逾期未公开", "pending": "未到期限"}
+STATUS_ZH = {
+    "on_time": "按时公开",
+    "late": "逾期公开",
+    "missing": "逾期未公开",
+    "pending": "未到期限",
+    "uncertain": "发布日期无法确定",
+    "unreachable": "链接无法打开",
+}
 
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC"))
+_UNRESOLVED = ("open", "acknowledged")
 
 
 @dataclass(frozen=True)
@@ -31,11 +43,13 @@ class BodyStatus:
     type: str
     year: int
     deadline: date
-    status: str  # on_time | late | missing | pending
+    status: str  # on_time | late | missing | pending | uncertain | unreachable
     published_on: date | None
     url: str | None
     errors: int
     warnings: int
+    infos: int = 0
+    seen_on: date | None = None  # without a publication date: the day the report was first seen (an upper bound)
 
     @property
     def days_late(self) -> int | None:
@@ -49,13 +63,22 @@ class BodyStatus:
         """The status in the office's words."""
         if self.days_late:
             return f"{STATUS_ZH['late']}（{self.days_late}天）"
+        if self.status == "uncertain" and self.seen_on is not None:
+            return f"{STATUS_ZH['uncertain']}，首次发现于{self.seen_on.isoformat()}"
         return STATUS_ZH[self.status]
 
 
-def standing(published: date | None, deadline: date, today: date) -> str:
-    """The status of a report published on ``published`` (None: not found) against ``deadline``, seen ``today``."""
+def standing(published: date | None, deadline: date, today: date, *, seen: date | None = None, unreachable: bool = False) -> str:
+    """The status of a report published on ``published`` (None: no publication date known) against ``deadline``,
+    seen ``today``. ``seen``: without a publication date, the day it was first seen, an upper bound: by the
+    deadline is on time, after it is uncertain (never late). ``unreachable``: only a listed link that cannot be
+    opened was found (never 逾期未公开)."""
     if published is not None:
         return "late" if published > deadline else "on_time"
+    if seen is not None:
+        return "on_time" if seen <= deadline else "uncertain"
+    if unreachable:
+        return "unreachable"
     return "missing" if today > deadline else "pending"
 
 
@@ -70,23 +93,30 @@ def body_statuses(
 ) -> list[BodyStatus]:
     """The standing of every active body with a deadline in ``deadlines`` (body id → its date for ``year``).
 
-    ``before`` looks at the store as it was then (documents first seen earlier), for a past week's digest.
+    ``before`` looks at the store as it was then (documents first seen earlier, findings in the state they had),
+    for a past week's digest; the finding counts are of unresolved findings of ``year``.
     """
-    found = publications(session, year, before or _FAR_FUTURE)
+    moment = before or _FAR_FUTURE
+    found = publications(session, year, moment)
+    dead = unreachable_listings(session, year, moment)
+    counts: dict[str, dict[str, int]] = {}
+    for finding in findings_as_of(session, before) if before is not None else _current(session, year):
+        if finding.year == year and finding.body_id is not None and finding.state in _UNRESOLVED:
+            mine = counts.setdefault(finding.body_id, {})
+            mine[finding.severity] = mine.get(finding.severity, 0) + 1
     out = []
     for body in session.scalars(select(Body).where(Body.active.is_(True)).order_by(Body.type, Body.id)):
         deadline = deadlines.get(body.id)
         if deadline is None:
             continue
         report = found.get(body.id)
-        published = (report.published_on or report.first_seen.astimezone(ZoneInfo(tz)).date()) if report else None
-        counts = dict(
-            session.execute(
-                select(Finding.severity, func.count(Finding.id))
-                .where(Finding.body_id == body.id, Finding.year == year, Finding.state.in_(("open", "acknowledged")))
-                .group_by(Finding.severity)
-            ).all()
-        )
+        published = seen = None
+        if report is not None and report.published_on is not None and report.published_from != FIRST_SEEN:
+            published = report.published_on
+        elif report is not None:
+            seen = report.published_on or report.first_seen.astimezone(ZoneInfo(tz)).date()
+        listed = dead.get(body.id)
+        mine = counts.get(body.id, {})
         out.append(
             BodyStatus(
                 body.id,
@@ -94,11 +124,18 @@ def body_statuses(
                 body.type,
                 year,
                 deadline,
-                standing(published, deadline, today),
+                standing(published, deadline, today, seen=seen, unreachable=listed is not None),
                 published,
-                report.url if report else None,
-                int(counts.get("error", 0)),
-                int(counts.get("warning", 0)),
+                report.url if report else listed,
+                mine.get("error", 0),
+                mine.get("warning", 0),
+                mine.get("info", 0),
+                seen,
             )
         )
     return out
+
+
+def _current(session: Session, year: int) -> list[FindingView]:
+    query = select(Finding).where(Finding.year == year, Finding.state.in_(_UNRESOLVED), Finding.body_id.is_not(None))
+    return [view(f) for f in session.scalars(query)]

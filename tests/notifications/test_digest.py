@@ -135,7 +135,9 @@ def test_every_body_with_its_status(county: tuple[Store, Config]) -> None:
         "xianfu": ("未到期限", 0, 0),
         "kfq": ("按时公开", 1, 0),  # no date on the page: first seen 20 January, before its deadline
     }
-    assert digest.counts == {"on_time": 2, "late": 1, "missing": 1, "pending": 1, "has_errors": 3}
+    assert digest.counts == {
+        "on_time": 2, "late": 1, "missing": 1, "pending": 1, "uncertain": 0, "unreachable": 0, "has_errors": 3
+    }
     assert sorted(f.body for f in digest.new) == ["焦虎镇人民政府"] * 2
     assert [(f.body, f.rule) for f in digest.resolved] == [("次营镇人民政府", "S103")]
     errors = next(row for row in digest.age_table if row["severity"] == "error")

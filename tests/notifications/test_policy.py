@@ -15,7 +15,7 @@ from monitor.store.findings import combine, mute, reconcile
 from monitor.store.models import Event, Outbox
 from monitor.store.outbox import add_drafts
 from notifications.dispatch import dispatch_once
-from notifications.policy import check_policy, deadline_drafts, periodic_drafts
+from notifications.policy import check_policy, deadline_drafts, periodic_drafts, summary_drafts
 from tests.notifications.conftest import T0, Receiver, add_report, findings, make_config
 
 
@@ -210,3 +210,55 @@ def test_one_check_run_reconciled_in_parts_is_one_message(synced: Store, tmp_pat
     assert sorted(d.kind for d in together) == ["findings", "resolved"]  # one message of each kind for the run
     [resolved] = [d for d in together if d.kind == "resolved"]
     assert sorted(f["rule"] for f in resolved.payload["findings"]) == ["D601", "S101"]
+
+
+def test_history_is_stored_but_never_pushed_repeated_or_escalated(synced: Store, tmp_path: Path) -> None:
+    store = synced
+    config = make_config(tmp_path, [{"tag": "ciying", "url": "json://127.0.0.1:9/"}], repeat_days=1, escalate_days=2)
+    policy = check_policy(config)
+    document_id, report_id = add_report(store, "ciying", 2021, published_on=date(2022, 1, 20))
+    scope = {"body_id": "ciying", "year": 2021, "document_id": document_id, "report_id": report_id}
+    with store.db.transaction() as session:
+        result = reconcile(session, findings("ciying", 2021, 3), at=T0, policy=policy, backlog=True, **scope)
+    assert len(result.opened) == 3 and outbox(store) == []
+    later = T0 + timedelta(days=10)
+    with store.db.transaction() as session:
+        assert periodic_drafts(session, config, later) == []
+        # The report changed after the first crawl: news now, whatever its year.
+        reconcile(session, findings("ciying", 2021, 4), at=later, policy=policy, **scope)
+    [row] = outbox(store)
+    assert row.kind == "findings" and [f["year"] for f in row.payload["findings"]] == [2021]
+
+
+def test_a_recheck_does_not_announce_what_the_body_did_not_fix(synced: Store, tmp_path: Path) -> None:
+    store = synced
+    config = make_config(tmp_path, [{"tag": "ciying", "url": "json://127.0.0.1:9/"}])
+    policy = check_policy(config)
+    document_id, report_id = add_report(store, "ciying", 2025, published_on=T0.date())
+    scope = {"body_id": "ciying", "year": 2025, "document_id": document_id, "report_id": report_id}
+    with store.db.transaction() as session:
+        reconcile(session, findings("ciying", 2025, 2), at=T0, policy=policy, **scope)
+        result = reconcile(session, findings("ciying", 2025, 1), at=T0 + timedelta(hours=1), policy=policy, cause="recheck", **scope)
+    assert len(result.resolved) == 1
+    assert [r.kind for r in outbox(store)] == ["findings"]
+
+
+def test_the_county_office_gets_one_summary_per_poll(synced: Store, tmp_path: Path) -> None:
+    store = synced
+    targets = [{"tag": t, "url": "json://127.0.0.1:9/"} for t in ("ciying", "jiaohu", "county")]
+    config = make_config(tmp_path, targets)
+    policy = check_policy(config)
+    for body in ("ciying", "jiaohu", "xianfu"):  # 某县人民政府 has no targets: its message went to the county
+        document_id, report_id = add_report(store, body, 2025, published_on=T0.date())
+        scope = {"body_id": body, "year": 2025, "document_id": document_id, "report_id": report_id}
+        with store.db.transaction() as session:
+            reconcile(session, [*findings(body, 2025, 2), *findings(body, 2025, 3, severity="warning")[2:]], at=T0,
+                      policy=policy, **scope)  # fmt: skip
+    with store.db.transaction() as session:
+        drafts = summary_drafts(session, config, T0 - timedelta(minutes=1), T0 + timedelta(minutes=5))
+        assert summary_drafts(session, config, T0 + timedelta(minutes=5), T0 + timedelta(hours=1)) == []
+    [draft] = drafts
+    assert (draft.kind, draft.route, draft.payload["bodies"]) == ("summary", "county", 2)
+    assert sorted((f["body_id"], f["severity"]) for f in draft.payload["findings"]) == [("ciying", "error")] * 2 + [
+        ("jiaohu", "error")
+    ] * 2

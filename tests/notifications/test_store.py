@@ -128,6 +128,19 @@ def test_migration_0004_down_and_up(both: Store) -> None:
     with both.db.engine.connect() as connection:
         assert not inspect(connection).has_table("review_items")
     both.db.upgrade()
-    assert both.db.revision() == "0004"
+    assert both.db.revision() == "0005"
     with both.db.engine.connect() as connection:
         assert "delivered" in {c["name"] for c in inspect(connection).get_columns("outbox")}
+
+
+def test_migration_0005_down_and_up(both: Store) -> None:
+    config = both.db.alembic_config()
+    command.downgrade(config, "0004")
+    with both.db.engine.connect() as connection:
+        assert not inspect(connection).has_table("settings")
+        assert "failures" not in {c["name"] for c in inspect(connection).get_columns("documents")}
+    both.db.upgrade()
+    with both.db.engine.connect() as connection:
+        assert inspect(connection).has_table("settings")
+        assert {"failures", "failing_since", "retry_after"} <= {c["name"] for c in inspect(connection).get_columns("documents")}
+        assert "backlog" in {c["name"] for c in inspect(connection).get_columns("findings")}
