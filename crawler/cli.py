@@ -7,7 +7,8 @@ Wiring into ``monitor/cli.py``::
     if args.command == "crawl": return run_crawl(args, out, err)
 
 Paths follow ``monitor.app.App.load``: a relative SQLite file and the blob folder are relative to the
-configuration file; the HTTP cache and the crawl logs go beside the blob folder (``var/httpcache``, ``var/logs``).
+configuration file; the HTTP cache and the crawl logs go beside the blob folder (``var/httpcache``,
+``var/logs/crawl-<portal>-<run>.log``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ def summary_line(summary: CrawlSummary) -> str:
     return (
         f"{summary.portal_id}：{state}；请求 {summary.requests} 次（304 未修改 {summary.responses_304} 次），"
         f"接收 {summary.bytes:,} 字节，列表页 {summary.pages} 个，新文档 {summary.new_documents} 个，"
-        f"变更文档 {summary.changed_documents} 个，问题 {len(summary.errors)} 条，用时 {summary.seconds:.1f} 秒"
+        f"变更文档 {summary.changed_documents} 个，无法打开的文档 {summary.unreachable_documents} 个，"
+        f"问题 {len(summary.errors)} 条，用时 {summary.seconds:.1f} 秒"
+        + (f"；日志 {summary.log_path}" if summary.log_path else "")
     )
 
 
@@ -68,9 +71,7 @@ def run_crawl(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         database = f"sqlite:///{base / database.removeprefix('sqlite:///')}"
     status = EXIT_OK
     for portal_id in chosen:
-        summary = crawl_portal(
-            config, portal_id, database_url(database), blobs, log_path=blobs.parent / "logs" / f"crawl-{portal_id}.log"
-        )
+        summary = crawl_portal(config, portal_id, database_url(database), blobs)
         out.write(summary_line(summary) + "\n")
         for problem in summary.errors[:10]:
             out.write(f"  {problem.get('url', '')}: {problem.get('reason', '')}\n")

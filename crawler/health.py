@@ -3,7 +3,9 @@
 A run fails when it could not see the whole of a configured 年报 column (a start URL or a body's column answered
 an error, timed out, redirected in a loop, moved, or says "not found"), when it hit the time limit, or when the
 crawler itself failed. A failed run is a crawl problem: the monitor must not read it as bodies that did not
-publish. Problems with single documents are listed in ``errors`` and do not fail the run.
+publish. Problems with single documents are listed in ``errors`` and do not fail the run; the listed documents
+that could not be fetched (failed in this run, or not asked while waiting out their back-off) are counted in
+``unreachable_documents``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class CrawlHealth:
     changed_documents: int = 0
     unchanged_documents: int = 0
     rejected_documents: int = 0
+    unreachable_documents: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     columns: dict[str, str | None] = field(default_factory=dict)  # configured column URL → problem (None = fine)
     internal_errors: int = 0
@@ -47,6 +50,15 @@ class CrawlHealth:
     def error(self, kind: str, url: str, reason: str) -> None:
         """A problem with one page or document."""
         self.errors.append({"kind": kind, "url": url, "reason": reason})
+
+    def document_failed(self, url: str, reason: str) -> None:
+        """A listed document could not be fetched in this run: a problem of the run, counted as not fetched."""
+        self.error("document", url, reason)
+        self.unreachable_documents += 1
+
+    def document_waiting(self) -> None:
+        """A listed document not asked in this run: it failed before and waits out its back-off."""
+        self.unreachable_documents += 1
 
     def count(self, outcome: str) -> None:
         """Count a stored document by the store's outcome ("new", "changed", "unchanged")."""
@@ -82,4 +94,5 @@ class CrawlHealth:
             new_documents=self.new_documents,
             changed_documents=self.changed_documents,
             errors=list(self.errors),
+            unreachable_documents=self.unreachable_documents,
         )

@@ -101,11 +101,18 @@ def _entries(scope: Selector, base_url: str, selectors: Mapping[str, str]) -> li
         if not title:
             title = " ".join((link.attrib.get("title") or "").split()) or " ".join((link.xpath("string()").get() or "").split())
         date_text = _texts(container, selectors["list_date"]) if "list_date" in selectors else ""
-        if not date_text:
+        if not date_text and _links_to_one(container, base_url):
             found = DATE.search(container.xpath("string()").get() or "")
             date_text = found.group(0) if found else ""
         out.append(Entry(urljoin(base_url, href), title, date_text))
     return out
+
+
+def _links_to_one(container: Selector, base_url: str) -> bool:
+    """True when every link in ``container`` goes to the same place: a date in it is that entry's, not a
+    neighbour's (a list without one element per entry puts several links and dates in one container)."""
+    targets = {urljoin(base_url, (a.attrib.get("href") or "").strip()) for a in container.css("a[href]")}
+    return len(targets) <= 1
 
 
 def _tag(selector: Selector) -> str:

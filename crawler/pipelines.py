@@ -19,7 +19,8 @@ class _StoringSpider(Protocol):
 
 
 class StorePipeline:
-    """``store.crawl.record()`` for downloaded documents (new / changed / unchanged), ``reject()`` for refused ones."""
+    """``store.crawl.record()`` for downloaded documents (new / changed / unchanged), ``reject()`` for listed ones
+    that could not be taken (rejected, or a failed fetch)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -44,6 +45,12 @@ class StorePipeline:
                 list_entry=item.list_entry,
                 parent_url=item.parent_url,
                 title=item.title,
+                body_id=item.body_id,
+                body_from=item.body_from,
+                year=item.year,
+                list_url=item.list_url,
+                failure=item.failure,
             )
-            spider.health.rejected_documents += 1
+            if item.failure is None:
+                spider.health.rejected_documents += 1
         return item

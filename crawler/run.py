@@ -4,22 +4,32 @@ Twisted's reactor cannot be restarted, so a long-running service crawls each por
 :func:`crawl_portal` registers the run, starts ``python -m crawler.main`` in a new process group, kills the group
 when the time limit passes (the run is then recorded as failed with reason "time limit"), and returns the numbers
 of the ``crawl_runs`` row. This module does not import Scrapy.
+
+The child's log (Scrapy's log, and anything else it prints) is kept: by default in the data folder, the parent of
+the blob folder, as ``logs/crawl-<portal>-<run id>.log``, named in the run's ``log_path``. Everything the child
+writes passes through this process, which bounds each log to :data:`LOG_MAX_BYTES`: the first part is written as
+it comes; once that is full, only the last :data:`LOG_END_BYTES` are kept, written at the end after a line saying
+how many bytes were cut (a crawl's start and how it ended both survive). After each crawl only the newest
+:data:`LOGS_KEPT` default logs of the portal are kept.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, BinaryIO
 
 import crawler
 from crawler.job import CrawlJob
@@ -29,8 +39,14 @@ from monitor.config import Config, load_config
 from monitor.store import Store
 
 TIME_LIMIT = "time limit"
+#: The most one crawl's log keeps (bytes), of which :data:`LOG_END_BYTES` are its end.
+LOG_MAX_BYTES = 5 * 1024 * 1024
+LOG_END_BYTES = 1024 * 1024
+#: Default logs kept per portal; the oldest beyond this are deleted after each crawl.
+LOGS_KEPT = 50
 _LOG_TAIL = 2000
-_JOB_FOLDER_PREFIX = "nianbao-crawl-"  # a crawl's temporary folder: job file, the child's log by default
+_PUMP_GRACE = 10.0  # seconds to wait for the rest of the child's output once it has ended
+_JOB_FOLDER_PREFIX = "nianbao-crawl-"  # a crawl's temporary folder: the job file
 _PARENT_FILE = "parent.pid"  # in it: the process that runs the crawl and removes the folder afterwards
 
 
@@ -50,6 +66,8 @@ class CrawlSummary:
     changed_documents: int
     errors: tuple[dict[str, Any], ...]
     seconds: float
+    unreachable_documents: int = 0  # listed documents not fetched: failed in this run, or waiting out a back-off
+    log_path: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -66,6 +84,33 @@ def default_cache_dir(blobs_dir: str | Path) -> Path:
     return _absolute(blobs_dir).parent / "httpcache"
 
 
+def default_log_dir(blobs_dir: str | Path) -> Path:
+    """The crawl logs beside the blob folder: ``var/blobs`` → ``var/logs``."""
+    return _absolute(blobs_dir).parent / "logs"
+
+
+def default_log_path(blobs_dir: str | Path, portal_id: str, run_id: int) -> Path:
+    """Where the log of crawl run ``run_id`` of ``portal_id`` is kept by default."""
+    return default_log_dir(blobs_dir) / f"crawl-{portal_id}-{run_id}.log"
+
+
+def prune_logs(folder: str | Path, portal_id: str, keep: int = LOGS_KEPT) -> list[Path]:
+    """Delete all but the newest ``keep`` (at least one) default logs of ``portal_id`` in ``folder``; returns
+    those deleted. Other files are left alone."""
+    name = re.compile(rf"crawl-{re.escape(portal_id)}-(\d+)\.log")
+    found: list[tuple[float, int, Path]] = []
+    for path in Path(folder).glob(f"crawl-{glob.escape(portal_id)}-*.log"):
+        matched = name.fullmatch(path.name)
+        if matched is not None:
+            with contextlib.suppress(FileNotFoundError):
+                found.append((path.stat().st_mtime, int(matched.group(1)), path))
+    found.sort()
+    old = [path for _mtime, _run, path in found[: max(0, len(found) - max(1, keep))]]
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old
+
+
 def crawl_portal(
     config: str | Path | Config,
     portal_id: str,
@@ -77,14 +122,17 @@ def crawl_portal(
     log_path: str | Path | None = None,
     log_level: str = "INFO",
     clock: Clock | None = None,
+    logs_kept: int = LOGS_KEPT,
 ) -> CrawlSummary:
     """Crawl the portal ``portal_id`` of ``config`` (a path or a loaded :class:`Config`) in a child process.
 
     Documents go to the store at ``database_url`` (migrated to the latest revision first) and ``blobs_dir``; the
     HTTP cache of column pages to ``cache_dir`` (default: ``httpcache`` beside the blob folder). ``time_limit``
     (seconds; default the portal's ``time_limit``) is enforced by killing the child's process group. The child's
-    log goes to ``log_path`` when given; on a crash its last lines are kept in the run's errors. The times the
-    crawl records follow ``clock`` (default: the machine's), moving on from its time as the crawl runs.
+    log is appended to ``log_path`` when given, else written to :func:`default_log_path` (and the portal's default
+    logs beyond the newest ``logs_kept`` deleted); either way the run's ``log_path`` names it and on a crash its
+    last lines are kept in the run's errors. The times the crawl records follow ``clock`` (default: the
+    machine's), moving on from its time as the crawl runs.
     """
     loaded = config if isinstance(config, Config) else load_config(config)
     portals = {p.id: p for p in loaded.portals}
@@ -113,8 +161,12 @@ def crawl_portal(
             log_level=log_level,
             clock_offset=offset,
         )
+        log_file = _absolute(log_path) if log_path else default_log_path(blobs, portal_id, run_id)
+        store.crawl.set_log_path(run_id, log_file)
         started = time.monotonic()
-        ended, tail = _run_child(job, limit, Path(log_path) if log_path else None)
+        ended, tail = _run_child(job, limit, log_file, append=bool(log_path))
+        if not log_path:
+            prune_logs(log_file.parent, portal_id, logs_kept)
         now = job.now()
         if ended == "killed":
             store.crawl.abandon_run(run_id, now, TIME_LIMIT)
@@ -136,6 +188,8 @@ def crawl_portal(
             changed_documents=record.changed_documents,
             errors=record.errors,
             seconds=round(time.monotonic() - started, 3),
+            unreachable_documents=record.unreachable_documents,
+            log_path=record.log_path,
         )
     finally:
         store.close()
@@ -151,30 +205,103 @@ def _child_environment() -> dict[str, str]:
     return env
 
 
-def _run_child(job: CrawlJob, limit: float, log_path: Path | None) -> tuple[str, str]:
-    """Run the child; ("0" | exit status | "killed", last lines of its log)."""
+def _run_child(job: CrawlJob, limit: float, log_file: Path, *, append: bool) -> tuple[str, str]:
+    """Run the child, its output copied into ``log_file`` (bounded, see :class:`BoundedLog`); ("0" | exit status |
+    "killed", the last lines of its output)."""
     _remove_orphaned_folders()
     with tempfile.TemporaryDirectory(prefix=_JOB_FOLDER_PREFIX) as folder:
         (Path(folder) / _PARENT_FILE).write_text(str(os.getpid()), encoding="ascii")
         job_file = Path(folder) / "job.json"
         job_file.write_text(job.to_json(), encoding="utf-8")
-        log_file = log_path or Path(folder) / "crawl.log"
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_file, "ab") as log:
+        with open(log_file, "ab" if append else "wb") as sink:
+            log = BoundedLog(sink)
             child = subprocess.Popen(
                 [sys.executable, "-m", "crawler.main", "--job", str(job_file)],
                 stdin=subprocess.DEVNULL,
-                stdout=log,
+                stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 env=_child_environment(),
                 start_new_session=True,  # its own process group: killing it reaches everything it started
             )
+            assert child.stdout is not None
+            pump = threading.Thread(target=log.copy, args=(child.stdout,), name="crawl-log", daemon=True)
+            pump.start()
             try:
                 status = str(child.wait(timeout=limit))
             except subprocess.TimeoutExpired:
                 _kill_group(child)
                 status = "killed"
-        return status, _tail(log_file)
+            pump.join(_PUMP_GRACE)
+            log.finish()
+            if not pump.is_alive():  # else something the child started still holds the pipe: the pump ends with it
+                child.stdout.close()
+        return status, log.tail()
+
+
+class BoundedLog:
+    """A log file that keeps at most ``max_bytes`` of what is written to it: the first ``max_bytes - end_bytes``
+    go to the file as they come, then only the latest ``end_bytes`` are held; :meth:`finish` writes those after a
+    line saying how many bytes were cut. Thread-safe: a pump thread writes while the crawl is awaited."""
+
+    def __init__(self, sink: BinaryIO, max_bytes: int = LOG_MAX_BYTES, end_bytes: int = LOG_END_BYTES) -> None:
+        self.sink = sink
+        self.max_bytes = max_bytes
+        self.end_bytes = min(end_bytes, max_bytes)
+        self.written = 0
+        self.cut = 0
+        self._end = bytearray()
+        self._recent = b""
+        self._lock = threading.Lock()
+        self._finished = False
+
+    def write(self, data: bytes) -> None:
+        """Take more output."""
+        with self._lock:
+            if self._finished or not data:
+                return
+            self._recent = (self._recent + data)[-_LOG_TAIL:]
+            room = self.max_bytes - self.end_bytes - self.written
+            if room > 0:
+                self.sink.write(data[:room])
+                self.sink.flush()
+                self.written += min(room, len(data))
+                data = data[room:]
+            if data:
+                self._end += data
+                excess = len(self._end) - self.end_bytes
+                if excess > 0:
+                    del self._end[:excess]
+                    self.cut += excess
+
+    def copy(self, stream: IO[bytes]) -> None:
+        """Copy ``stream`` until it ends (the child closed its output)."""
+        with contextlib.suppress(OSError, ValueError):  # closed under us: the crawl is over
+            while chunk := os.read(stream.fileno(), 65536):
+                self.write(chunk)
+
+    def finish(self) -> None:
+        """Write the held end of the output (after the line about the cut, if bytes were cut); later output is
+        ignored."""
+        with self._lock:
+            if self._finished:
+                return
+            self._finished = True
+            end = bytes(self._end)
+            if self.cut:
+                start = end.find(b"\n") + 1  # the end kept starts on a line of its own
+                self.cut += start
+                end = end[start:]
+                kept = self.max_bytes - self.end_bytes
+                note = f"\n[nianbao] {self.cut} bytes of this crawl's log were cut here: a log keeps its first {kept} bytes"
+                self.sink.write(f"{note} and its last {self.end_bytes}.\n".encode("ascii"))
+            self.sink.write(end)
+            self.sink.flush()
+
+    def tail(self) -> str:
+        """The last lines of the output, cut or not."""
+        with self._lock:
+            return self._recent.decode("utf-8", "replace")
 
 
 def _remove_orphaned_folders() -> None:
@@ -197,15 +324,6 @@ def _kill_group(child: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(child.pid, signal.SIGKILL)
     child.wait()
-
-
-def _tail(path: Path) -> str:
-    try:
-        with open(path, "rb") as stream:
-            stream.seek(max(0, path.stat().st_size - _LOG_TAIL))
-            return stream.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
 
 
 def with_time_limit(config: Config, portal_id: str, seconds: int) -> Config:

@@ -4,7 +4,8 @@
 - a publication date shown on a page: only after the labels 发布时间 / 发布日期 / 公开日期 (never 成文日期,
   公文生成日期 or 发文日期, which are other dates);
 - a publication date written into an article's address by the portal system (TRS ``t20260117_``, Hanweb
-  ``/art/2026/1/17/``, ``/2026/01/17/``, a month only in ``/202601/``);
+  ``/art/2026/1/17/``, ``/2026/01/17/``, the day a file was uploaded to TRS in its name (``W020260119…``: W0,
+  the day, a serial), a month only in ``/202601/``);
 - the statistical period of a report: 1 January to 31 December of one year, as the preamble states it.
 """
 
@@ -31,6 +32,8 @@ _URL_DAY = (
     re.compile(rf"[/_]t({_YEAR})(\d{{2}})(\d{{2}})_"),
     re.compile(rf"/art/({_YEAR})/(\d{{1,2}})/(\d{{1,2}})/"),
     re.compile(rf"/({_YEAR})[/-](\d{{1,2}})[/-](\d{{1,2}})/"),
+    # A file uploaded to TRS is named W0 + the day of the upload + a serial: W020260119384756291847.pdf.
+    re.compile(rf"/W0({_YEAR})(\d{{2}})(\d{{2}})[\d_][^/?#]*(?:[?#].*)?$"),
 )
 # /202601/: a month only. Its first day is taken: never later than the real date, so never a false "late".
 _URL_MONTH = re.compile(rf"/({_YEAR})(0[1-9]|1[0-2])/")

@@ -2,10 +2,12 @@
 
 From each configured column (the portal's start URLs and every body's own column) it reads the list pages, follows
 their other pages and sub-columns, and fetches every entry whose title (or URL token) says it is an annual report.
-An article page is read for its title, publisher and publication date, and its attachments are fetched as
-documents of their own. Column pages are revalidated through the HTTP cache; documents already stored are asked
-for with their validators (If-None-Match / If-Modified-Since) or, without validators, not fetched again unless
-their list entry changed.
+An article page is read for its title, publisher and publication date (the date its list shows beside the link
+is one of the sources), and its attachments are fetched as documents of their own. Column pages are revalidated
+through the HTTP cache; documents already stored are asked for with their validators (If-None-Match /
+If-Modified-Since) or, without validators, not fetched again unless their list entry changed. A document whose
+fetch failed is not asked again before its back-off has passed (:mod:`crawler.failures`); it is still counted as
+listed and as not fetched in this run.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from documents import detect_format
 from documents.encoding import decode_page
 from documents.errors import ExtractionError
 from documents.html import extract_html
-from monitor.store import Store
+from monitor.store import KnownDocument, Store
 
 _TOKEN = re.compile(r"^(?:zfxxgknb|xxgknb|gknb|ndbg|nb)(?:\d+|_.*)?$", re.I)
 _INDEX = re.compile(r"/(?:index|default)\.s?html?$", re.I)
@@ -72,13 +74,14 @@ class Parent:
 
 @dataclass(frozen=True)
 class Found:
-    """Meta of a document request: how it was listed."""
+    """Meta of a document request: how it was listed (an attachment: the page that lists it)."""
 
     title: str
     list_entry: str
     list_url: str
     column_body: str | None
     parent: Parent | None = None
+    list_date: date | None = None  # the date the column's list shows beside the link
 
 
 def has_report_token(url: str) -> bool:
@@ -193,7 +196,8 @@ class PortalSpider(Spider):
                 continue
             request: Request | None = None
             if self._is_report_link(entry):
-                found = Found(entry.title, list_entry(entry.title, entry.date_text), response.url, column.body_id)
+                fingerprint = list_entry(entry.title, entry.date_text)
+                found = Found(entry.title, fingerprint, response.url, column.body_id, list_date=dates.parse_date(entry.date_text))
                 request = self._document_request(entry.url, found)
             elif is_list_url(entry.url) and self._in_column(entry, column):
                 body = self.matcher.in_text(entry.title) or column.body_id
@@ -236,17 +240,22 @@ class PortalSpider(Spider):
         known = self.crawl_store.known(url)
         headers: dict[str, str] = {}
         if known is not None:
+            now = self._now()
+            if known.retry_after is not None and known.retry_after > now:  # failed before: waiting out its back-off
+                self._still_listed(url, known, found, now)
+                self.health.document_waiting()
+                return None
             same_entry = known.list_entry == found.list_entry
-            if known.status == "rejected" and same_entry and (known.reject_reason or "").startswith(failures.TOO_LARGE):
-                self.crawl_store.seen(url, self._now())
+            if known.status == "rejected" and same_entry and failures.not_taken(known.reject_reason or ""):
+                self._still_listed(url, known, found, now)
                 return None
             if known.status != "rejected" and known.sha256:
                 if known.etag:
                     headers["If-None-Match"] = known.etag
                 if known.last_modified:
                     headers["If-Modified-Since"] = known.last_modified
-                if not headers and same_entry:  # nothing says it changed: do not download it again
-                    self.crawl_store.seen(url, self._now())
+                if not headers and same_entry and not known.failures:  # nothing says it changed: not downloaded again
+                    self._still_listed(url, known, found, now)
                     self.health.unchanged_documents += 1
                     return None
         return Request(
@@ -264,7 +273,7 @@ class PortalSpider(Spider):
         now = self._now()
         url = listed_url(response)  # a redirected document stays known under the address it is listed with
         if response.status == 304:
-            self.crawl_store.seen(url, now)
+            self._still_listed(url, self.crawl_store.known(url), found, now, reached=True)
             self.health.unchanged_documents += 1
             yield from self._attachments_of_stored_page(url, found, now)
             return
@@ -281,13 +290,13 @@ class PortalSpider(Spider):
         if found.parent is not None:
             parent = found.parent
             title, attribution, year = parent.title, parent.attribution, parent.year
-            published_on, published_from = parent.published_on, parent.published_from
+            published_on, published_from = dates.inherited_date((parent.published_on, parent.published_from), url)
         else:
             title = meta.get("articletitle") or found.title or meta.get("title")
             text = _TAGS.sub(" ", response.text[:50000]) if is_page and isinstance(response, TextResponse) else ""
             attribution = self.matcher.attribute(title, page_publisher(meta, text), found.column_body)
             year = report_year(title) or report_year(found.title)
-            published_on, published_from = dates.publication_date(meta, response.url, first_seen)
+            published_on, published_from = dates.publication_date(meta, response.url, first_seen, found.list_date)
         yield FetchedDocument(
             url=url,
             data=data,
@@ -337,7 +346,7 @@ class PortalSpider(Spider):
             Attribution(known.body_id, known.body_from),
             known.year,
             known.published_on or first_seen,
-            known.published_from or "first_seen",
+            known.published_from or dates.FIRST_SEEN,
         )
         for link in attachment_links(text, url, self.selectors):
             if not self._allowed(link.url):
@@ -346,6 +355,17 @@ class PortalSpider(Spider):
             request = self._document_request(link.url, child)
             if request is not None:
                 yield request
+
+    def _still_listed(self, url: str, known: KnownDocument | None, found: Found, now: datetime, *, reached: bool = False) -> None:
+        """Record a stored document as listed in this run without downloading it; ``reached``: it answered 304.
+        A document stored with the day first seen takes the date its listing now gives, if any."""
+        published = None
+        if known is not None and known.published_from == dates.FIRST_SEEN and known.published_on is not None:
+            if found.parent is not None:
+                published = dates.inherited_date((found.parent.published_on, found.parent.published_from), url)
+            else:
+                published = dates.publication_date({}, url, known.published_on, found.list_date)
+        self.crawl_store.seen(url, now, reached=reached, published=published)
 
     # ------------------------------------------------------------------------------------------------ failures
 
@@ -363,23 +383,53 @@ class PortalSpider(Spider):
                 self.health.error("list", request.url, reason)
             return
         found: Found | None = request.meta.get("nianbao_doc")
-        self.health.error("document", request.url, reason)
-        if found is not None and failures.permanent(reason):
-            yield RejectedDocument(
-                request.url,
-                reason,
-                self._now(),
-                self.portal.id,
-                list_entry=found.list_entry,
-                parent_url=found.parent.url if found.parent else None,
-                title=found.parent.title if found.parent else found.title,
-            )
+        url = _asked_url(request)
+        if found is None or failures.not_sent(reason):
+            self.health.error("document", url, reason)
+            return
+        now = self._now()
+        judged = None
+        if failures.not_taken(reason):
+            self.health.error("document", url, reason)
+        else:
+            known = self.crawl_store.known(url)
+            judged = failures.judge(reason, known.failures if known is not None else 0, now)
+            self.health.document_failed(url, reason)
+        title, attribution, year = self._as_listed(found)
+        yield RejectedDocument(
+            url,
+            reason,
+            now,
+            self.portal.id,
+            list_entry=found.list_entry,
+            parent_url=found.parent.url if found.parent else None,
+            title=title,
+            body_id=attribution.body_id,
+            body_from=attribution.source,
+            year=year,
+            list_url=found.list_url,
+            failure=judged,
+        )
+
+    def _as_listed(self, found: Found) -> tuple[str | None, Attribution, int | None]:
+        """The title, body and year of a document that could not be fetched, from how it was listed: an
+        attachment's are its page's; a page's come from its list entry's title, else the column's body."""
+        if found.parent is not None:
+            return found.parent.title, found.parent.attribution, found.parent.year
+        title = found.title or None
+        return title, self.matcher.attribute(title, None, found.column_body), report_year(title)
 
 
 def listed_url(response: Response) -> str:
     """The URL a response was asked for before any redirect."""
     redirects = response.meta.get("redirect_urls")
     return str(redirects[0]) if redirects else response.url
+
+
+def _asked_url(request: Request) -> str:
+    """The URL a failed request was first asked for: a redirect loop's last hop is not the document's address."""
+    redirects = request.meta.get("redirect_urls")
+    return str(redirects[0]) if redirects else request.url
 
 
 def _header(response: Response, name: bytes) -> str | None:

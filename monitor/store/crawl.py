@@ -1,17 +1,24 @@
-"""What the crawler reads and writes: portals and bodies known, documents seen, versions fetched, crawl runs."""
+"""What the crawler reads and writes: portals and bodies known, documents seen, versions fetched, crawl runs.
+
+A listed document the crawler could not fetch is kept with its failures in a row, since when, and the time
+before which it is not asked again (:class:`FetchFailure`, judged by ``crawler.failures``); it is ``unreachable``
+when the crawler says so, and ``active`` again once a fetch succeeds.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from documents.dates import FIRST_SEEN
 from monitor.store.blobs import BlobStore
 from monitor.store.db import Database
 from monitor.store.models import CrawlRun, Document, DocumentVersion, Event
-from monitor.store.registry import sync_registry
+from monitor.store.registry import note_crawl_finished, sync_registry
 
 if TYPE_CHECKING:
     from monitor.config import Config
@@ -35,6 +42,18 @@ class KnownDocument:
     year: int | None = None
     published_on: date | None = None
     published_from: str | None = None
+    failures: int = 0
+    retry_after: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FetchFailure:
+    """A failed fetch of a listed document as the crawler judged it: failures in a row counting this one, whether
+    the document is now unreachable, and the time before which it is not asked again."""
+
+    failures: int
+    unreachable: bool
+    retry_after: datetime
 
 
 @dataclass
@@ -71,6 +90,7 @@ class CrawlStats:
     new_documents: int = 0
     changed_documents: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    unreachable_documents: int = 0  # listed documents not fetched: failed in this run, or waiting out a back-off
 
 
 class CrawlStore:
@@ -92,12 +112,22 @@ class CrawlStore:
                 sha = version.sha256 if version else None
             return _known(document, sha)
 
-    def seen(self, url: str, at: datetime) -> None:
-        """Record that ``url`` is still listed (unchanged: answered 304 or not fetched again)."""
+    def seen(self, url: str, at: datetime, *, reached: bool = False, published: tuple[date, str] | None = None) -> None:
+        """Record that ``url`` is still listed (unchanged: answered 304, or not fetched again).
+
+        ``reached``: the server answered (304 Not Modified), which ends a streak of failures and makes an
+        unreachable document active again. ``published``: the date and source the listing gives now, taken when
+        the stored date is only the day first seen.
+        """
         with self.db.transaction() as session:
             document = session.scalar(select(Document).where(Document.url == url))
-            if document is not None:
-                document.last_seen = at
+            if document is None:
+                return
+            document.last_seen = at
+            if reached:
+                _reached(document)
+            if published is not None and document.published_from == FIRST_SEEN and published[1] != FIRST_SEEN:
+                document.published_on, document.published_from = published
 
     def record(self, fetched: FetchedDocument) -> tuple[str, int]:
         """Store a downloaded document. Returns ("new" | "changed" | "unchanged", document id).
@@ -113,6 +143,8 @@ class CrawlStore:
                 document = Document(url=fetched.url, first_seen=fetched.fetched_at, last_seen=fetched.fetched_at)
                 session.add(document)
                 outcome = "new"
+            elif document.current_version_id is None:
+                outcome = "new"  # listed before but never fetched (failed, rejected): this is its first content
             for name in (
                 "portal_id", "body_id", "body_from", "title", "year", "list_url", "parent_url", "etag", "last_modified",
                 "list_entry",
@@ -124,7 +156,10 @@ class CrawlStore:
             document.last_seen = fetched.fetched_at
             document.status = "active"
             document.reject_reason = None
-            if document.published_on is None and fetched.published_on is not None:
+            _reached(document)
+            if fetched.published_on is not None and (
+                document.published_on is None or (document.published_from == FIRST_SEEN and fetched.published_from != FIRST_SEEN)
+            ):
                 document.published_on = fetched.published_on
                 document.published_from = fetched.published_from
             session.flush()
@@ -170,21 +205,55 @@ class CrawlStore:
         list_entry: str | None = None,
         parent_url: str | None = None,
         title: str | None = None,
-    ) -> None:
-        """Record a document that could not be taken (too large, wrong type, failed download)."""
+        body_id: str | None = None,
+        body_from: str | None = None,
+        year: int | None = None,
+        list_url: str | None = None,
+        failure: FetchFailure | None = None,
+    ) -> str:
+        """Record a listed document that could not be taken; returns its status.
+
+        Without ``failure`` it is ``rejected``: not taken for its content (too large, not a document). With it, a
+        fetch failed: the failures in a row, since when and the back-off are stored; the document becomes
+        ``unreachable`` (with ``reason``) when ``failure`` says so, and keeps its status otherwise. The body,
+        year and title given fill in what is not known yet and never replace what is.
+        """
         with self.db.transaction() as session:
             document = session.scalar(select(Document).where(Document.url == url))
             if document is None:
-                document = Document(url=url, first_seen=at, last_seen=at, portal_id=portal_id)
+                document = Document(url=url, first_seen=at, last_seen=at, portal_id=portal_id, status="active", failures=0)
                 session.add(document)
             document.last_seen = at
-            for name, value in (("list_entry", list_entry), ("parent_url", parent_url), ("title", title)):
+            for name, value in (("list_entry", list_entry), ("parent_url", parent_url), ("list_url", list_url)):
                 if value is not None:
                     setattr(document, name, value)
-            document.status = "rejected"
-            document.reject_reason = reason
-            session.flush()
-            session.add(Event(at=at, kind="document.rejected", document_id=document.id, data={"url": url, "reason": reason}))
+            if document.body_id is None and body_id is not None:
+                document.body_id, document.body_from = body_id, body_from
+            if document.title is None:
+                document.title = title
+            if document.year is None:
+                document.year = year
+            if document.portal_id is None:
+                document.portal_id = portal_id
+            if failure is None:
+                document.status = "rejected"
+                document.reject_reason = reason
+                session.flush()
+                session.add(Event(at=at, kind="document.rejected", document_id=document.id, data={"url": url, "reason": reason}))
+                return document.status
+            document.failures = failure.failures
+            document.failing_since = document.failing_since or at
+            document.retry_after = failure.retry_after
+            if failure.unreachable:
+                became = document.status != "unreachable"
+                document.status = "unreachable"
+                document.reject_reason = reason
+                session.flush()
+                if became:
+                    data = {"url": url, "reason": reason, "failures": failure.failures}
+                    body = document.body_id
+                    session.add(Event(at=at, kind="document.unreachable", body_id=body, document_id=document.id, data=data))
+            return document.status
 
     def start_run(self, portal_id: str, at: datetime) -> int:
         """Open a crawl run and return its id.
@@ -212,8 +281,19 @@ class CrawlStore:
             run.requests, run.responses_304, run.bytes = stats.requests, stats.responses_304, stats.bytes
             run.pages, run.new_documents, run.changed_documents = stats.pages, stats.new_documents, stats.changed_documents
             run.errors = list(stats.errors)
+            run.unreachable_documents = stats.unreachable_documents
             if failed:
                 session.add(Event(at=at, kind="crawl.failed", data={"portal": run.portal_id, "run": run_id, "reason": reason}))
+            else:
+                note_crawl_finished(session, run.portal_id, at)
+
+    def set_log_path(self, run_id: int, path: str | Path) -> None:
+        """Record where the crawler's log of a run is kept."""
+        with self.db.transaction() as session:
+            run = session.get(CrawlRun, run_id)
+            if run is None:
+                raise KeyError(run_id)
+            run.log_path = str(path)
 
     def sync(self, config: Config) -> None:
         """Bring the portals and bodies tables in step with the configuration (crawl runs and documents refer to
@@ -254,6 +334,8 @@ class CrawlStore:
                 new_documents=run.new_documents,
                 changed_documents=run.changed_documents,
                 errors=tuple(run.errors or ()),
+                unreachable_documents=run.unreachable_documents or 0,
+                log_path=run.log_path,
             )
 
     def abandon_run(self, run_id: int, at: datetime, reason: str) -> bool:
@@ -300,6 +382,9 @@ class CrawlStore:
                     versions=count or 0,
                     first_seen=document.first_seen,
                     last_seen=document.last_seen,
+                    failures=document.failures or 0,
+                    failing_since=document.failing_since,
+                    retry_after=document.retry_after,
                 )
                 for document, version, count in session.execute(query).all()
             ]
@@ -322,6 +407,8 @@ class CrawlRunRecord:
     new_documents: int
     changed_documents: int
     errors: tuple[dict[str, Any], ...]
+    unreachable_documents: int = 0
+    log_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -346,6 +433,16 @@ class StoredDocument:
     versions: int
     first_seen: datetime
     last_seen: datetime
+    failures: int = 0
+    failing_since: datetime | None = None
+    retry_after: datetime | None = None
+
+
+def _reached(document: Document) -> None:
+    """The document answered: the streak of failures ends, and an unreachable one is active again."""
+    document.failures, document.failing_since, document.retry_after = 0, None, None
+    if document.status == "unreachable":
+        document.status, document.reject_reason = "active", None
 
 
 def _known(document: Document, sha256: str | None) -> KnownDocument:
@@ -364,4 +461,6 @@ def _known(document: Document, sha256: str | None) -> KnownDocument:
         document.year,
         document.published_on,
         document.published_from,
+        document.failures or 0,
+        document.retry_after,
     )

@@ -23,7 +23,9 @@ def test_crawl_command(portal: DemoPortal, tmp_path: Path) -> None:
     assert out.getvalue().startswith("demo：成功；")
     assert "新文档 7 个" in out.getvalue()
     assert (tmp_path / "var" / "nianbao.db").exists() and (tmp_path / "var" / "blobs").is_dir()
-    assert (tmp_path / "var" / "httpcache").is_dir() and (tmp_path / "var" / "logs" / "crawl-demo.log").exists()
+    assert (tmp_path / "var" / "httpcache").is_dir()
+    [log] = (tmp_path / "var" / "logs").glob("crawl-demo-*.log")  # the run's own log, named in the output
+    assert "Spider closed (finished)" in log.read_text(encoding="utf-8") and f"；日志 {log}" in out.getvalue()
 
     portal.misbehave("/zwgk/zfxxgknb/", "gone")
     out = io.StringIO()

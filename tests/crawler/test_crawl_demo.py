@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawler.demo_portal import DemoPortal, Logged
-from crawler.demo_portal.site import NOTICE_ROUTE
+from crawler.demo_portal import DemoPortal, ExpectedDocument, Logged
+from crawler.demo_portal.markup import body_html, read_seed
+from crawler.demo_portal.pages import trs_article
+from crawler.demo_portal.site import NOTICE_ROUTE, seed_text
 from crawler.run import CrawlSummary
 from tests.crawler.conftest import Workspace, by_route
 
@@ -44,12 +46,22 @@ def _today() -> str:
     return datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 
+def _expected(portal: DemoPortal) -> list[ExpectedDocument]:
+    """What a full crawl must find. A report without a date on its page takes the date its column's list shows
+    beside the link before its address's (大峪镇) and never the day it was first seen (西坪镇)."""
+    listed = {p.body_id: p.list_date for p in portal.site.publications}
+    return [
+        replace(e, published_on=listed[e.body_id], published_from="list") if e.published_from in ("url", "first_seen") else e
+        for e in portal.expected()
+    ]
+
+
 # ------------------------------------------------------------------------------------------------ acceptance 1
 
 
 def test_first_crawl_finds_every_report_with_body_year_date_and_source(crawled: TwoCrawls) -> None:
     documents = by_route(crawled.workspace.documents(), crawled.portal.base_url)
-    expected = crawled.portal.expected()
+    expected = _expected(crawled.portal)
     assert sorted(documents) == sorted(e.route for e in expected)
     for item in expected:
         document = documents[item.route]
@@ -61,7 +73,9 @@ def test_first_crawl_finds_every_report_with_body_year_date_and_source(crawled: 
 
 def test_the_date_sources_cover_the_template_order(crawled: TwoCrawls) -> None:
     sources = {d.published_from for d in crawled.workspace.documents()}
-    assert sources == {"PubDate", "visible", "url", "first_seen"}
+    assert sources == {"PubDate", "visible", "list"}  # url and first_seen: test_list_dates.py, and the clock test below
+    xiping = by_route(crawled.workspace.documents(), crawled.portal.base_url)["/zwgk/zfxxgknb/xiping/content_1003.html"]
+    assert (str(xiping.published_on), xiping.published_from) == ("2026-01-19", "list")
 
 
 def test_reports_are_attributed_by_title_and_attachments_inherit_from_their_page(crawled: TwoCrawls) -> None:
@@ -196,8 +210,9 @@ def test_a_new_report_is_found_and_only_changed_lists_are_downloaded(portal: Dem
 # ------------------------------------------------------------------------------------------------ politeness
 
 
-def _page(links: list[tuple[str, str]]) -> bytes:
-    items = "".join(f'<li><a href="{href}" title="{title}">{title}</a><span>2026-03-01</span></li>' for href, title in links)
+def _page(links: list[tuple[str, str]], *, dated: bool = True) -> bytes:
+    date = "<span>2026-03-01</span>" if dated else ""
+    items = "".join(f'<li><a href="{href}" title="{title}">{title}</a>{date}</li>' for href, title in links)
     return f'<html><head><meta charset="utf-8"><title>县审计局政府信息公开年报</title></head><body><ul class="list">{items}</ul></body></html>'.encode()
 
 
@@ -233,6 +248,13 @@ def test_the_crawl_runs_on_the_monitors_clock(portal: DemoPortal, workspace: Wor
     start and end, each document's first and last sighting, and the date of a report dated by its first sighting."""
     from monitor.clock import FixedClock
 
+    undated = "/zwgk/zfxxgknb/shenji/content_9001.html"  # no date on the page, beside its link or in its address
+    title = "演示县审计局2025年政府信息公开工作年度报告"
+    article = trs_article(
+        title, body_html(read_seed(seed_text("000")), "trs"), source="演示县审计局", pubdate=None, visible_date=None
+    )
+    portal.add_page(undated, article.encode())
+    portal.add_page("/zwgk/zfxxgknb/shenji/index.html", _page([(undated, title)], dated=False))
     at = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
     summary = workspace.crawl(portal.config, clock=FixedClock(at))
     assert not summary.failed
@@ -248,4 +270,4 @@ def test_the_crawl_runs_on_the_monitors_clock(portal: DemoPortal, workspace: Wor
         at <= d.first_seen.astimezone(UTC) <= d.last_seen.astimezone(UTC) < at + timedelta(minutes=5) for d in documents
     )
     dated_by_sighting = [d for d in documents if d.published_from == "first_seen"]
-    assert dated_by_sighting and all(str(d.published_on) == "2026-04-02" for d in dated_by_sighting)
+    assert [(d.url, str(d.published_on)) for d in dated_by_sighting] == [(portal.url(undated), "2026-04-02")]

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from crawler.demo_portal import DemoPortal
 from crawler.demo_portal import pages as demo_pages
+from monitor.clock import FixedClock
 from monitor.store.models import Event
 from tests.crawler.conftest import Workspace, by_route, with_portal
 
@@ -113,13 +115,21 @@ def test_a_2gb_attachment_is_rejected_and_nothing_else_is_affected(portal: DemoP
 
 
 def test_a_document_answering_500_is_an_error_of_the_run_not_a_failure(portal: DemoPortal, workspace: Workspace) -> None:
+    """The run finishes; the report is kept as listed (its body and year from its list entry), not fetched, and
+    asked again once its back-off (a day) has passed. Dead links at length: test_dead_links.py."""
+    clock = FixedClock(datetime(2026, 2, 2, 1, 0, tzinfo=UTC))
     portal.misbehave(PAGE, "error")
-    summary = workspace.crawl(portal.config)
-    assert (summary.status, summary.new_documents) == ("finished", 6)
+    summary = workspace.crawl(portal.config, clock=clock)
+    assert (summary.status, summary.new_documents, summary.unreachable_documents) == ("finished", 6, 1)
     assert [(e["kind"], e["reason"]) for e in summary.errors] == [("document", "HTTP 500")]
-    assert PAGE not in by_route(workspace.documents(), portal.base_url)
+    listed = by_route(workspace.documents(), portal.base_url)[PAGE]
+    assert (listed.status, listed.sha256, listed.failures, listed.body_id, listed.year) == ("active", None, 1, "ciying", 2025)
     portal.behave()
-    assert workspace.crawl(portal.config).new_documents == 1
+    clock.advance(days=1, minutes=5)
+    again = workspace.crawl(portal.config, clock=clock)
+    assert (again.new_documents, again.unreachable_documents, again.errors) == (1, 0, ())
+    fetched = by_route(workspace.documents(), portal.base_url)[PAGE]
+    assert (fetched.status, fetched.failures, fetched.retry_after, fetched.published_from) == ("active", 0, None, "PubDate")
 
 
 @pytest.mark.parametrize("limit", [1, 4])
@@ -147,7 +157,7 @@ def test_the_folder_of_a_crawl_whose_parent_was_killed_is_removed_by_the_next_cr
     parent = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
-        while not any("Spider opened" in log.read_text(errors="replace") for log in temporary.glob("nianbao-crawl-*/crawl.log")):
+        while not any("Spider opened" in log.read_text(errors="replace") for log in tmp_path.glob("logs/crawl-demo-*.log")):
             assert time.monotonic() < deadline, "the crawl child never started"
             time.sleep(0.1)
     finally:

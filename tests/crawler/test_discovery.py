@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from crawler import dates
 from crawler.attribution import Attribution, BodyMatcher, body_names, page_publisher
-from crawler.failures import permanent
+from crawler.failures import BACKOFF_MAX, UNREACHABLE_AFTER, backoff, gone, judge, not_sent, not_taken
 from crawler.job import CrawlJob
 from crawler.links import attachment_links, file_extension, is_list_url, looks_not_found, read_list
 from crawler.middlewares import host_allowed
@@ -92,7 +92,15 @@ def test_parse_date(text: str, expected: date | None) -> None:
         ("http://x/news/2026-01-17/12.html", date(2026, 1, 17)),
         ("http://x/zwgk/202601/report.html", date(2026, 1, 1)),
         ("http://x/zwgk/content_1003.html", None),
-        ("http://x/zwgk/W020260119_1003.pdf", None),
+        ("http://x/zwgk/W020260119_1003.pdf", date(2026, 1, 19)),
+        ("http://x/zwgk/202601/W020260119384756291847.pdf", date(2026, 1, 19)),
+        ("http://x/zwgk/202601/W020260119384756291847.pdf?name=a.pdf", date(2026, 1, 19)),
+        ("http://x/fzlm/top_falsh/201901/W020190119606990532110.swf", date(2019, 1, 19)),  # a real TRS upload name
+        ("http://x/zwgk/202601/W020261319384756291847.pdf", date(2026, 1, 1)),  # no 13th month: the folder's month
+        ("http://x/zwgk/W020261319384756291847.pdf", None),
+        ("http://x/zwgk/W0202601.pdf", None),  # too short for a day
+        ("http://x/W020260119123/report.pdf", None),  # a folder, not the file's name
+        ("http://x/zwgk/P020260123384756291847.docx", None),  # only W0 names are dated
     ],
 )
 def test_url_date(url: str, expected: date | None) -> None:
@@ -101,12 +109,22 @@ def test_url_date(url: str, expected: date | None) -> None:
 
 def test_publication_date_order() -> None:
     seen = date(2026, 3, 1)
+    listed = date(2026, 1, 18)
     url = "http://x/202601/t20260117_1.html"
     both = {"pubdate": "2026-01-20 10:00", "published_text": "2026-01-19"}
-    assert dates.publication_date(both, url, seen) == (date(2026, 1, 20), "PubDate")
-    assert dates.publication_date({"published_text": "2026-01-19"}, url, seen) == (date(2026, 1, 19), "visible")
+    assert dates.publication_date(both, url, seen, listed) == (date(2026, 1, 20), "PubDate")
+    assert dates.publication_date({"published_text": "2026-01-19"}, url, seen, listed) == (date(2026, 1, 19), "visible")
+    assert dates.publication_date({}, url, seen, listed) == (listed, "list")
     assert dates.publication_date({}, url, seen) == (date(2026, 1, 17), "url")
     assert dates.publication_date({}, "http://x/a.html", seen) == (seen, "first_seen")
+    assert dates.SOURCES == ("PubDate", "visible", "list", "url", "first_seen")
+
+
+def test_attachments_inherit_their_pages_date_unless_it_is_only_the_day_first_seen() -> None:
+    upload = "http://x/202601/W020260119384756291847.pdf"
+    assert dates.inherited_date((date(2026, 1, 20), "list"), upload) == (date(2026, 1, 20), "list")
+    assert dates.inherited_date((date(2026, 3, 1), "first_seen"), upload) == (date(2026, 1, 19), "url")
+    assert dates.inherited_date((date(2026, 3, 1), "first_seen"), "http://x/a.pdf") == (date(2026, 3, 1), "first_seen")
 
 
 @pytest.mark.parametrize("name", ["000_trs.html", "001_hanweb.html"])
@@ -171,6 +189,15 @@ def test_trs_list_entries_and_pages() -> None:
         "http://x/zwgk/zfxxgknb/index_1.html",
         "http://x/zwgk/zfxxgknb/index_2.html",
     )
+
+
+def test_a_date_is_an_entrys_only_when_its_container_holds_that_entry_alone() -> None:
+    """Links and dates run together in one block: no date is given rather than a neighbour's."""
+    html = """<div class="list"><a href="/a.html">次营镇2025年年度报告</a> 2026-01-19
+    <a href="/b.html">大峪镇2025年年度报告</a> 2026-01-23</div>
+    <table><tr><td><a href="./c.html">西坪镇2025年年度报告</a></td><td><a href="c.html">下载</a></td><td>2026-01-20</td></tr></table>"""
+    dated = {e.url.rsplit("/", 1)[1]: e.date_text for e in read_list(html, "http://x/l/").entries}
+    assert dated == {"a.html": "", "b.html": "", "c.html": "2026-01-20"}
 
 
 def test_pages_from_next_and_last_links() -> None:
@@ -245,9 +272,26 @@ def test_hosts() -> None:
     assert not host_allowed(None, ["127.0.0.1"])
 
 
-def test_permanent_reasons() -> None:
-    assert permanent("too large: larger than the 5-byte limit") and permanent("HTTP 404") and permanent("redirect loop (x)")
-    assert not permanent("HTTP 500") and not permanent("timed out after 30s")
+def test_failure_reasons() -> None:
+    assert not_taken("too large: larger than the 5-byte limit") and not not_taken("HTTP 404")
+    assert gone("HTTP 404") and gone("HTTP 410") and not gone("HTTP 500") and not gone("redirect loop (too many redirects)")
+    assert not_sent("forbidden by robots.txt") and not_sent("outside the configured domains: http://x/")
+    assert not not_sent("timed out after 30s") and not not_sent("HTTP 403")
+
+
+def test_back_off_doubles_from_one_day_up_to_thirty() -> None:
+    assert [backoff(n).days for n in range(1, 9)] == [1, 2, 4, 8, 16, 30, 30, 30]
+    assert backoff(10**6) == BACKOFF_MAX
+
+
+def test_a_failed_fetch_is_judged_by_its_reason_and_the_failures_before() -> None:
+    now = datetime(2026, 2, 1, tzinfo=UTC)
+    assert judge("HTTP 404", 0, now) == judge("HTTP 404", 0, now)
+    first = judge("HTTP 404", 0, now)
+    assert (first.failures, first.unreachable, first.retry_after) == (1, True, now + timedelta(days=1))
+    transient = [judge("HTTP 500", n, now) for n in range(UNREACHABLE_AFTER)]
+    assert [(j.failures, j.unreachable) for j in transient] == [(1, False), (2, False), (3, True)]
+    assert transient[-1].retry_after == now + timedelta(days=4)
 
 
 CONFIG = {
