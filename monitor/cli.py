@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -65,7 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     listing = rules_sub.add_parser("list", help="列出全部规则")
     listing.add_argument("--markdown", action="store_true", help="输出 docs/rules.md 的内容")
 
-    sub.add_parser("demo", help="在本机启动演示县门户网站，完整演示抓取、检查、通知和汇总")
+    demo = sub.add_parser(
+        "demo",
+        help="在本机启动演示县门户网站，完整演示抓取、检查、通知和汇总",
+        description="在本机启动演示县门户网站，完整演示抓取、检查、通知和汇总。再次运行不会重复保存报告。",
+    )
+    demo.add_argument("--workspace", default="var/demo", metavar="DIR", help="演示数据保存的目录（默认 var/demo）")
     crawl = sub.add_parser(
         "crawl", help="立即抓取门户网站上的年度报告（每个网站一个子进程，有时间限制）", parents=[_config_option()]
     )
@@ -200,6 +206,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out = out or sys.stdout
     err = err or sys.stderr
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args, out, err)
+    except BrokenPipeError:
+        # The reader went away (``nianbao demo | head``): stop quietly, as other command-line tools do.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "check":
         return run_check(args, out, err)
     if args.command == "rules":
@@ -208,7 +224,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if args.command == "demo":
         from monitor.demo import run_demo
 
-        return run_demo(out, err)
+        return run_demo(out, err, args.workspace)
     if args.command == "crawl":
         from crawler.cli import run_crawl
 

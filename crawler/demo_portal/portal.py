@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -17,6 +19,10 @@ from crawler.demo_portal.site import BODIES, DemoSite, ExpectedDocument
 from monitor.config import Config, parse_config
 
 PORTAL_ID = "demo"
+#: The port ``nianbao demo`` serves the demo portal on by default. A real portal keeps its address from one poll to
+#: the next, and the documents stored are identified by their URLs; so must the demo's, or every run of the demo
+#: would store every report again under a new address.
+DEMO_PORT = 20260
 HANWEB_SELECTORS = {
     "script_records": "script[type='text/xml']",
     "list_title": "a::attr(title)",
@@ -67,17 +73,46 @@ def demo_config_data(base_url: str, site: DemoSite, *, database: str | None = No
     return data
 
 
+def written_port(path: str | Path) -> int | None:
+    """The port of 127.0.0.1 a demo configuration written by :meth:`DemoPortal.write_config` names (None when
+    there is no such file or it names no port of 127.0.0.1)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        address = urlsplit(str(data["portals"][0]["start_urls"][0]))
+        port = address.port
+    except (OSError, yaml.YAMLError, LookupError, TypeError, ValueError):
+        return None
+    return port if address.hostname == "127.0.0.1" and port else None
+
+
 class DemoPortal:
     """The demo portal in ``style`` "trs" (default) or "hanweb", generated into ``folder`` (a temporary folder
-    when None) and served on 127.0.0.1 (a free port when ``port`` is 0)."""
+    when None) and served on 127.0.0.1 (a free port when ``port`` is 0). With ``fallback``, a ``port`` another
+    program listens on is replaced by a free one (:attr:`moved` tells)."""
 
-    def __init__(self, style: str = "trs", folder: str | Path | None = None, *, port: int = 0) -> None:
+    def __init__(self, style: str = "trs", folder: str | Path | None = None, *, port: int = 0, fallback: bool = False) -> None:
         self._own_folder = folder is None
         self.folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="nianbao-demo-portal-"))
-        self.site = DemoSite(self.folder, style)
-        self.site.build()
-        self.server = DemoServer(self.site, port)
+        try:
+            self.site = DemoSite(self.folder, style)
+            self.site.build()
+            self.server = _bind(self.site, port, fallback=fallback)
+        except BaseException:
+            if self._own_folder:
+                shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+        self.wanted_port = port
         self.base_url = f"http://127.0.0.1:{self.server.port}"
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        return self.server.port
+
+    @property
+    def moved(self) -> bool:
+        """True when the port asked for was taken and another one is used."""
+        return self.wanted_port not in (0, self.port)
 
     def __enter__(self) -> DemoPortal:
         self.server.start()
@@ -105,7 +140,8 @@ class DemoPortal:
         """Write the demo configuration as a ``nianbao.yaml`` file."""
         target = Path(path)
         text = yaml.safe_dump(self.config_data(database=database, blobs=blobs), allow_unicode=True, sort_keys=False)
-        target.write_text("# nianbao demo configuration (generated for this run of the demo portal)\n" + text, encoding="utf-8")
+        header = f"# nianbao demo configuration, written by `nianbao demo` (demo portal on 127.0.0.1:{self.port})\n"
+        target.write_text(header + text, encoding="utf-8")
         return target
 
     def url(self, route: str) -> str:
@@ -149,6 +185,15 @@ class DemoPortal:
     def expected(self) -> list[ExpectedDocument]:
         """The documents a full crawl must find."""
         return self.site.expected()
+
+
+def _bind(site: DemoSite, port: int, *, fallback: bool) -> DemoServer:
+    try:
+        return DemoServer(site, port)
+    except OSError as error:
+        if not fallback or port == 0 or error.errno != errno.EADDRINUSE:
+            raise
+        return DemoServer(site, 0)
 
 
 @contextmanager

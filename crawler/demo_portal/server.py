@@ -166,6 +166,7 @@ class DemoServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    allow_reuse_port = False  # a second demo must not share the port: it would answer half of the requests
 
     def __init__(self, site: DemoSite, port: int = 0) -> None:
         super().__init__(("127.0.0.1", port), _Handler)

@@ -3,14 +3,16 @@ a GBK page, valid PDF and DOCX attachments, deterministic files, and the misbeha
 
 from __future__ import annotations
 
+import errno
 import http.client
 import io
+import socket
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from crawler.demo_portal import BODIES, DemoPortal, serve_demo
+from crawler.demo_portal import BODIES, DEMO_PORT, DemoPortal, serve_demo, written_port
 from crawler.demo_portal.site import DemoSite
 from tests.crawler.conftest import assert_loopback
 
@@ -36,6 +38,26 @@ def test_serve_demo_gives_a_loopback_url_and_a_valid_configuration() -> None:
         assert all(b.column and b.column.startswith(base_url) for b in config.bodies)
         portal = config.portals[0]
         assert (portal.start_urls, portal.download_delay) == ((base_url + "/zwgk/zfxxgknb/",), 0.0)
+
+
+def test_a_taken_port_falls_back_to_a_free_one_and_the_config_remembers_the_port(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError) as refused:
+            DemoPortal(port=port)
+        assert refused.value.errno == errno.EADDRINUSE
+        with DemoPortal(port=port, fallback=True) as portal:
+            assert portal.moved and portal.port != port and _get(portal, "/zwgk/zfxxgknb/")[0] == 200
+            config = portal.write_config(tmp_path / "nianbao.yaml")
+        assert written_port(config) == portal.port
+    with DemoPortal(port=portal.port, fallback=True) as again:  # the next run: the same port, the same URLs
+        assert not again.moved and again.base_url == portal.base_url
+    assert written_port(tmp_path / "missing.yaml") is None
+    (tmp_path / "other.yaml").write_text("portals: [{start_urls: ['https://www.example.gov.cn/']}]\n", encoding="utf-8")
+    assert written_port(tmp_path / "other.yaml") is None
+    assert 1024 < DEMO_PORT < 32768  # below Linux's ephemeral ports: no outgoing connection takes it by chance
 
 
 def test_conditional_requests_answer_304_until_the_file_changes(portal: DemoPortal) -> None:

@@ -146,7 +146,7 @@ def test_findings_lifecycle_commands(tmp_path: Path) -> None:
     assert cli("findings", "unmute", s109, "--by", "李主任", "-c", str(path))[0] == 0
     status, out, _err = cli("findings", "show", s109, "-c", str(path))
     assert status == 0
-    for name in ("发现", "已确认", "已静默", "取消静默"):  # the events, named in Chinese
+    for name in ("发现", "已确认", "静默（至 2030-03-01）", "取消静默"):  # the events, named in Chinese
         assert name in out
     assert "已电话通知焦虎镇" in out
     status, _out, err = cli("findings", "ack", "99999", "--by", "x", "-c", str(path))
@@ -156,3 +156,20 @@ def test_findings_lifecycle_commands(tmp_path: Path) -> None:
         actors = {e.actor for e in session.scalars(select(Event).where(Event.finding_id == int(s109)))}
     store.close()
     assert actors == {"system", "王科员", "李主任"}
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    """``nianbao rules list | head -1``: no traceback when the pipe closes, the usual status 141 (128 + SIGPIPE)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import io, sys\n"
+        "from monitor.cli import main\n"
+        "class Closed(io.StringIO):\n"
+        "    def write(self, text):\n"
+        "        raise BrokenPipeError(32, 'Broken pipe')\n"
+        "sys.exit(main(['rules', 'list'], out=Closed()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (141, "")
