@@ -1,11 +1,16 @@
-"""The administrative commands: ``config check``, ``db upgrade`` and ``findings list|show|ack|mute|unmute``."""
+"""The administrative commands: ``config check``, ``db upgrade`` and ``findings list|show|ack|mute|unmute``.
+
+What they print is in a clerk's words: places as rules/locations.py says them (never an element path, except on
+the 技术定位 line that ``findings show`` ends with), times in the county's time zone, states and events named in
+Chinese (monitor/dashboard/labels.py). ``--format json`` keeps the English codes and ISO times.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 from datetime import datetime, time
-from typing import TextIO
+from typing import Any, Protocol, TextIO
 from zoneinfo import ZoneInfo
 
 from monitor.app import App, config_path
@@ -22,7 +27,7 @@ from monitor.store.findings import (
     mute,
     unmute,
 )
-from rules.locations import describe
+from rules.locations import describe, technical
 from rules.rule import SEVERITY_ZH
 
 EXIT_OK, EXIT_INPUT = 0, 2
@@ -65,8 +70,33 @@ def _line(finding: FindingView) -> str:
     where = describe(finding.locator)
     state = STATE_ZH.get(finding.state, finding.state)
     severity = SEVERITY_ZH.get(finding.severity, finding.severity)
-    who = f"{finding.body_id or '-'} {finding.year or ''}"
+    who = f"{finding.body_id or '-'} {f'{finding.year}年度' if finding.year else ''}"
     return f"{finding.id:>5}  {state}  {finding.rule} {severity}  {who}  {where}  {finding.message}"
+
+
+class _Event(Protocol):
+    """What a finding's history line shows of a stored event."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def data(self) -> Any: ...
+
+
+def _event_line(event: _Event, zone: str) -> str:
+    """One line of a finding's history: local time, what happened (in Chinese), who, why, until when."""
+    data = event.data if isinstance(event.data, dict) else {}
+    actor = "" if event.actor == "system" else f"  {event.actor}"
+    reason = f"  {data['reason']}" if data.get("reason") else ""
+    until = data.get("until")
+    until_text = ""
+    if isinstance(until, str) and until:
+        until_text = f"（至 {local_time(datetime.fromisoformat(until), zone, '%Y-%m-%d')}）"
+    return f"  {local_time(event.at, zone)}  {event_zh(event.kind, data)}{until_text}{actor}{reason}"
 
 
 def _findings(app: App, args: argparse.Namespace, out: TextIO) -> int:
@@ -90,9 +120,9 @@ def _findings(app: App, args: argparse.Namespace, out: TextIO) -> int:
             first, last = local_time(finding.first_seen, zone), local_time(finding.last_seen, zone)
             out.write(f"指纹：{finding.fingerprint}  首次发现：{first}  最近发现：{last}\n")
             for event in finding_events(session, finding.id):
-                reason = event.data.get("reason") if isinstance(event.data, dict) else None
-                actor = "" if event.actor == "system" else f"  {event.actor}"
-                out.write(f"  {local_time(event.at, zone)}  {event_zh(event.kind)}{actor}{'  ' + reason if reason else ''}\n")
+                out.write(_event_line(event, zone) + "\n")
+            if raw := technical(finding.locator):
+                out.write(f"技术定位：{raw}\n")
             return EXIT_OK
         if command == "ack":
             finding = acknowledge(session, args.finding, actor=args.by, reason=args.reason, at=now)

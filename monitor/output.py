@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.checking import FileCheck
+from rules.locations import describe
 from rules.rule import SEVERITY_RANK, SEVERITY_ZH, Outcome
 
 SCHEMA = "nianbao.check/1"
@@ -24,10 +25,8 @@ def findings_count(check: FileCheck, min_severity: str) -> int:
 
 
 def _position(outcome: Outcome) -> str:
-    source = outcome.locator.source or ""
-    if source.startswith("line "):
-        return source[5:]
-    return source or outcome.locator.where() or "-"
+    """Where the outcome is, in words (表三「其他」（第48行）, 第2页); never an element path."""
+    return describe(outcome.locator.as_dict())
 
 
 def as_text(check: FileCheck, min_severity: str) -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from monitor.app import App
-from monitor.clock import FixedClock
+from monitor.clock import FixedClock, local_time
 from monitor.config import ConfigError
 from monitor.store.outbox import state_of
 from notifications.digest import WeekError, build_digest, digest_draft, parse_week, queue_digest, save_digest
@@ -50,18 +50,18 @@ def run_digest(
         stats = dispatch_once(app.store.db, app.config, moment, worker="cli-digest", sender=transport, keys=[key], base=base)
         with app.store.db.transaction() as session:
             state = state_of(session, key)
-        tz = digest.generated_at.tzinfo
+        tz = app.config.timezone
         if state is not None and state.sent_at is not None:
             if stats.sent and isinstance(transport, FileTransport):
                 out.write(f"未配置通知目标：周报已写入 {transport.path}。\n")
             elif stats.sent:
                 out.write(f"已发送给县政府办公室（标签：{', '.join(route_tags(app.config, COUNTY))}）。\n")
             else:
-                out.write(f"本周周报已于 {state.sent_at.astimezone(tz):%Y-%m-%d %H:%M} 发送过，未重复发送。\n")
+                out.write(f"本周周报已于 {local_time(state.sent_at, tz)} 发送过，未重复发送。\n")
             return 0
         if stats.deferred:
             until = quiet_until(app.config, moment)
-            when = f"{until.astimezone(tz):%H:%M}" if until else ""
+            when = local_time(until, tz, "%H:%M")
             out.write(f"现在是免打扰时段，周报已加入发送队列，服务将在 {when} 后发送。\n")
             return 0
         reason = f"：{state.last_error}" if state is not None and state.last_error else ""

@@ -4,13 +4,18 @@ HTML templates (``*.html.j2``) are autoescaped; text templates are not. Undefine
 payload missing a field fails loudly in the tests, not silently in a county office's inbox.
 Each finding in a message carries 单位, 年报, 问题, 位置, 依据 and 要求, and links to the report and, when
 ``county.dashboard_url`` is configured, to the finding on the dashboard. The text is written by the ``*.txt.j2``
-templates, one labelled field per line; it is what the e-mail's plain-text part shows (see transports.py).
-Places are told as a clerk says them (rules/locations.py), times in the county's time zone.
+templates, one labelled field per line (``位置：…``), a blank line between findings; it is what the e-mail's
+plain-text part shows (see transports.py). Places are told as a clerk says them (rules/locations.py; element paths
+never reach a message), times in the county's time zone (:func:`monitor.clock.local_time`).
+
+The kinds of message are listed once, in :data:`KINDS`: adding one is a title there and a ``<template>.txt.j2`` /
+``<template>.html.j2`` pair (or an existing pair that switches on ``kind``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -25,18 +30,8 @@ from notifications.routes import COUNTY_NAME, body_name
 from notifications.transports import Message
 from rules import RULES_BY_ID
 from rules.locations import describe
+from rules.registry import MONITOR_RULE_INFO
 from rules.rule import SEVERITY_RANK, SEVERITY_ZH
-
-#: Rules the monitor evaluates (not in the rule registry): title and basis for messages.
-MONITOR_RULES: dict[str, tuple[str, str]] = {
-    "D601": ("年度报告逾期未公开", "《政府信息公开条例》第四十九条"),
-    "D603": ("公开期限后修改年度报告", "《政府信息公开条例》第四十九条；县政府办公室年度通知"),
-    "D605": ("年度报告未发布在年报栏目", "县政府办公室年度通知（年报栏目）"),
-    "D606": (
-        "年报栏目列出的报告无法打开",
-        "《政府信息公开条例》第四十九条；《政府网站与政务新媒体检查指标》（国办秘函〔2019〕19号）",
-    ),
-}
 
 #: What the responsible office must do, by rule id or family letter (the rule id wins).
 REQUIREMENTS: dict[str, str] = {
@@ -51,7 +46,7 @@ REQUIREMENTS: dict[str, str] = {
     "D603": "公开期限后修改年度报告的，应在报告中说明更正情况并重新发布。",
     "D604": "请同时发布可以复制文字的网页或文件（不要只发布图片或扫描件）。",
     "D605": "请将年度报告发布到本单位的政府信息公开年报栏目。",
-    "D606": "年报栏目中列出的报告无法打开，请修复链接或重新上传报告文件，确保公众能够正常查看。",
+    "D606": "请修复年报链接（页面或附件）使其可以正常打开，或在原栏目重新发布年度报告。",
 }
 
 _TEMPLATES = jinja2.PackageLoader("notifications", "templates")
@@ -69,6 +64,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["zh_date"] = zh_date
+    env.filters["local_time"] = _local_time
     return env
 
 
@@ -85,18 +81,29 @@ def zh_date(value: date | str | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def _local_time(at: datetime | None, tz: str | None = None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """The ``local_time`` filter: ``at`` in the time zone ``tz``; without one, in the zone ``at`` carries (the
+    digest's times are already in the county's zone), UTC for a naive time."""
+    if at is None:
+        return ""
+    zone = tz or getattr(at.tzinfo, "key", None) or "UTC"
+    return local_time(at, zone, fmt)
+
+
 def rule_title(rule: str) -> str:
-    """The rule's title in Chinese."""
+    """The rule's title in Chinese (the checker's registry, or :data:`rules.registry.MONITOR_RULE_INFO`)."""
     if rule in RULES_BY_ID:
         return RULES_BY_ID[rule].title
-    return MONITOR_RULES.get(rule, (rule, ""))[0]
+    monitor = MONITOR_RULE_INFO.get(rule)
+    return monitor.title if monitor is not None else rule
 
 
 def rule_basis(rule: str) -> str:
-    """The legal or format basis of a rule (from the rules registry)."""
+    """The legal or format basis of a rule (the checker's registry, or the monitor's rules)."""
     if rule in RULES_BY_ID:
         return RULES_BY_ID[rule].basis
-    return MONITOR_RULES.get(rule, ("", "国家规定格式（国办公开办函〔2021〕30号）"))[1]
+    monitor = MONITOR_RULE_INFO.get(rule)
+    return monitor.basis if monitor is not None else "国家规定格式（国办公开办函〔2021〕30号）"
 
 
 def requirement(rule: str) -> str:
@@ -104,9 +111,9 @@ def requirement(rule: str) -> str:
     return REQUIREMENTS.get(rule) or REQUIREMENTS.get(rule[:1]) or REQUIREMENTS["D"]
 
 
-def where(locator: Mapping[str, Any]) -> str:
-    """Where a finding is, as a clerk says it (``表三「其他」（第48行）``; see :func:`rules.locations.describe`)."""
-    return describe(locator)
+#: Where a finding is, as a clerk says it (``表三「其他」（第48行）``): :func:`rules.locations.describe` itself,
+#: under the name digest.py imports.
+where = describe
 
 
 def dashboard_link(config: Config, finding_id: int | None) -> str | None:
@@ -133,7 +140,7 @@ def finding_context(item: Mapping[str, Any], config: Config, refs: Mapping[int, 
         "severity": item["severity"],
         "severity_zh": SEVERITY_ZH.get(item["severity"], item["severity"]),
         "message": item["message"],
-        "where": where(item.get("locator") or {}),
+        "where": describe(item.get("locator") or {}),
         "basis": rule_basis(rule),
         "requirement": requirement(rule),
         "link": dashboard_link(config, item.get("id")),
@@ -175,13 +182,17 @@ def render_message(
     report: ReportRef | None = None,
     refs: Mapping[int, ReportRef] | None = None,
 ) -> Message:
-    """The message of an outbox row of ``kind`` (findings, repeat, escalation, summary, resolved, missing, reminder,
-    digest): a title, the text written by ``<kind>.txt.j2`` (one field per line) and the HTML of ``<kind>.html.j2``.
+    """The message of an outbox row of ``kind`` (one of :data:`KINDS`, or ``digest``): the kind's title, the text
+    its ``*.txt.j2`` template writes (one field per line) and the HTML of its ``*.html.j2``. A digest row carries
+    its message as it was rendered when queued.
 
     ``report`` is the report the row is about; ``refs`` the reports of its findings, by document id.
     """
     if kind == "digest":
         return Message(str(payload["title"]), str(payload["text"]), payload.get("html"))
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise ValueError(f"unknown notification kind {kind!r} (known: digest, {', '.join(sorted(KINDS))})")
     refs = dict(refs or {})
     if report is not None and report.document_id is not None:
         refs.setdefault(report.document_id, report)
@@ -204,27 +215,51 @@ def render_message(
         "since": local_time(datetime.fromisoformat(str(payload["since"])), config.timezone) if payload.get("since") else None,
         "dashboard": config.dashboard_url.rstrip("/") if config.dashboard_url else None,
     }
-    title = _title(kind, context)
-    context["title"] = title
-    name = {"repeat": "findings", "escalation": "findings", "summary": "findings"}.get(kind, kind)
-    return Message(title, render_template(f"{name}.txt.j2", **context), render_template(f"{name}.html.j2", **context))
+    context["title"] = title = spec.title(context)
+    return Message(
+        title, render_template(f"{spec.template}.txt.j2", **context), render_template(f"{spec.template}.html.j2", **context)
+    )
 
 
-def _title(kind: str, c: Mapping[str, Any]) -> str:
-    n = len(c["findings"])
-    year = f"{c['year']}年度" if c["year"] else ""
-    if kind == "findings":
-        return f"【年报问题】{c['body']}{year}报告发现{n}个问题，请整改"
-    if kind == "repeat":
-        return f"【再次提醒】{c['body']}有{n}个错误尚未整改"
-    if kind == "escalation":
-        return f"【督办】{n}个错误超过{c['days']}天未整改（{len(c['groups'])}个单位）"
-    if kind == "summary":
-        return f"【新发现错误】{len(c['groups'])}个单位的年度报告发现{n}个错误"
-    if kind == "resolved":
-        return f"【已整改】{c['body']}{year}报告的{n}个问题已整改"
-    if kind == "missing":
-        return f"【年报未公开】{c['body']}{year}报告已过公开期限仍未公开"
-    if kind == "reminder":
-        return f"【公开提醒】{c['body']}{year}报告须于{zh_date(c['deadline'])}前公开"
-    raise ValueError(f"unknown notification kind {kind!r}")
+def _year(c: Mapping[str, Any]) -> str:
+    return f"{c['year']}年度" if c["year"] else ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of message: its title from the template context, and the templates that write it
+    (``<template>.txt.j2`` for the text, ``<template>.html.j2`` for the HTML; one pair may serve several kinds)."""
+
+    title: Callable[[Mapping[str, Any]], str]
+    template: str
+
+
+#: Every kind of message an outbox row can hold (the weekly digest is rendered when it is queued; see digest.py).
+KINDS: dict[str, Kind] = {
+    "findings": Kind(lambda c: f"【年报问题】{c['body']}{_year(c)}报告发现{len(c['findings'])}个问题，请整改", "findings"),
+    "repeat": Kind(lambda c: f"【再次提醒】{c['body']}有{len(c['findings'])}个错误尚未整改", "findings"),
+    "escalation": Kind(
+        lambda c: f"【督办】{len(c['findings'])}个错误超过{c['days']}天未整改（{len(c['groups'])}个单位）", "findings"
+    ),
+    "summary": Kind(lambda c: f"【新发现错误】{len(c['groups'])}个单位的年度报告发现{len(c['findings'])}个错误", "findings"),
+    "resolved": Kind(lambda c: f"【已整改】{c['body']}{_year(c)}报告的{len(c['findings'])}个问题已整改", "resolved"),
+    "missing": Kind(lambda c: f"【年报未公开】{c['body']}{_year(c)}报告已过公开期限仍未公开", "missing"),
+    "reminder": Kind(lambda c: f"【公开提醒】{c['body']}{_year(c)}报告须于{zh_date(c['deadline'])}前公开", "reminder"),
+}
+
+#: Every kind of notification (outbox row), as the digest's delivery table and the dashboard name it.
+NOTIFICATION_ZH = {
+    "findings": "问题通知",
+    "resolved": "整改通知",
+    "repeat": "再次提醒",
+    "escalation": "督办",
+    "summary": "新发现错误汇总",
+    "reminder": "公开提醒",
+    "missing": "未公开通知",
+    "digest": "周报",
+}
+
+
+def notification_zh(kind: str) -> str:
+    """The Chinese name of a notification kind; a kind without one is shown as 其他通知 with its code."""
+    return NOTIFICATION_ZH.get(kind) or f"其他通知（{kind}）"

@@ -2,11 +2,30 @@
 their evidence, acknowledge and mute, the weekly digests, and a read-only JSON API under /api/.
 
 Public API: :func:`create_app` (the WSGI application) and :func:`start_server` (waitress in a background thread).
+They are loaded on first use, so that ``monitor.dashboard.labels`` (the Chinese names the command line and the
+notifications share) can be imported without Flask and waitress.
 """
 
 from __future__ import annotations
 
-from monitor.dashboard.server import ServerHandle, start_server
-from monitor.dashboard.web import create_app
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from monitor.dashboard.server import ServerHandle, start_server
+    from monitor.dashboard.web import create_app
 
 __all__ = ["ServerHandle", "create_app", "start_server"]
+
+_PUBLIC = {
+    "ServerHandle": "monitor.dashboard.server",
+    "start_server": "monitor.dashboard.server",
+    "create_app": "monitor.dashboard.web",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name of the dashboard on first use."""
+    if name in _PUBLIC:
+        return getattr(import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -56,7 +56,7 @@ _SCHEMAS: dict[str, Any] = {
             "type": {"type": "string", "enum": ["town", "department", "county"]},
             "year": {"type": "integer"},
             "deadline": {"type": "string", "format": "date"},
-            "status": {"type": "string", "enum": ["on_time", "late", "missing", "pending", "unknown"]},
+            "status": {"type": "string", "enum": ["on_time", "late", "missing", "pending", "uncertain", "unreachable"]},
             "status_zh": {"type": "string"},
             "published_on": _nullable("string", format="date"),
             "url": _nullable("string"),

@@ -21,7 +21,7 @@ from monitor.dashboard.evidence import ReportCache
 from monitor.dashboard.labels import SEVERITY_ZH, STATE_ZH, event_zh
 from monitor.store.dashboard_queries import ping
 from rules.deadlines import BODY_TYPE_ZH
-from rules.locations import describe, position, raw_source
+from rules.locations import describe, position, technical
 
 log = logging.getLogger("nianbao.dashboard")
 
@@ -91,7 +91,7 @@ def create_app(app: App, *, secret: str | None = None, throttle: auth.Throttle |
     web.jinja_env.filters["local"] = lambda at, fmt="%Y-%m-%d %H:%M": _local(at, timezone, fmt)
     web.jinja_env.filters["where"] = describe
     web.jinja_env.filters["position"] = position
-    web.jinja_env.filters["raw_source"] = raw_source
+    web.jinja_env.filters["technical"] = lambda source: technical({"source": source})
     web.jinja_env.filters["event_zh"] = event_zh
     web.jinja_env.globals.update(
         csrf_token=auth.csrf_token,

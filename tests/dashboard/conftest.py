@@ -33,6 +33,27 @@ def server(demo: Demo) -> Iterator[ServerHandle]:
     handle.stop()
 
 
+#: The time zone of the far county: 02:00 UTC is 21:00 of the day before there, so a time shown in UTC or in an
+#: assumed Asia/Shanghai (10:00) cannot pass for it.
+FAR_ZONE = "America/New_York"
+
+
+@pytest.fixture(scope="session")
+def far_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo county configured in America/New_York, whose county government published a PDF."""
+    built = build_demo(tmp_path_factory.mktemp("far-county"), timezone=FAR_ZONE, pdf=True)
+    yield built
+    built.app.close()
+
+
+@pytest.fixture(scope="session")
+def far_server(far_demo: Demo) -> Iterator[ServerHandle]:
+    """The far county's dashboard on 127.0.0.1."""
+    handle = start_server(far_demo.app, "127.0.0.1", 0)
+    yield handle
+    handle.stop()
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: object, **kwargs: object) -> None:
         return None

@@ -2,7 +2,9 @@
 
 ciying published seed 000 (S106 on 表四) and then a corrected version whose 表三 has a wrong cell (A201/A203);
 jiaohu published late; gaozhuang published seed 003 as a web page (findings located by element paths); the audit
-office published nothing (D601 after the sweep); the county is not due yet.
+office published nothing (D601 after the sweep); the county is not due yet, unless ``pdf`` is asked for: then it
+published seed 000 drawn as a PDF (findings located by pages). The county's time zone is Asia/Shanghai unless
+another is given (the tests of local times use one far from it).
 """
 
 from __future__ import annotations
@@ -57,10 +59,10 @@ class Demo:
     clock: FixedClock
 
 
-def write_config(folder: Path, users: list[dict[str, str]]) -> Path:
+def write_config(folder: Path, users: list[dict[str, str]], timezone: str = "Asia/Shanghai") -> Path:
     """nianbao.yaml of the demo county, storage inside ``folder``."""
     config = {
-        "county": {"name": "某县", "timezone": "Asia/Shanghai"},
+        "county": {"name": "某县", "timezone": timezone},
         "deadlines": {"town": "01-31"},
         "storage": {"database": "sqlite:///var/nianbao.db", "blobs": "var/blobs", "digests": "var/digests"},
         "bodies": BODIES,
@@ -71,14 +73,14 @@ def write_config(folder: Path, users: list[dict[str, str]]) -> Path:
     return path
 
 
-def build_demo(folder: Path) -> Demo:
+def build_demo(folder: Path, *, timezone: str = "Asia/Shanghai", pdf: bool = False) -> Demo:
     """Create the demo county in ``folder``: configuration, reports fetched and checked, the deadline sweep run."""
     users = [
         {"name": "zhangsan", "password_hash": hash_password(PASSWORD)},
         {"name": "lisi", "password_hash": hash_password(OTHER_PASSWORD)},
     ]
     folder.mkdir(parents=True, exist_ok=True)
-    config_file = write_config(folder, users)
+    config_file = write_config(folder, users, timezone)
     clock = FixedClock(datetime(2026, 1, 15, 2, 0, tzinfo=UTC))
     app = App.load(str(config_file), clock=clock)
     published = {
@@ -121,6 +123,24 @@ def build_demo(folder: Path) -> Demo:
         )
     )
     app.process()
+    if pdf:
+        from tests.formats_build import reportlab_pdf  # reportlab and friends, only when a PDF is asked for
+
+        clock.at = datetime(2026, 2, 10, 2, 0, tzinfo=UTC)
+        app.store.crawl.record(  # a PDF: its findings are located by pages (S106 on 表四, page 3)
+            FetchedDocument(
+                url="http://127.0.0.1/zfxxgknb/xianfu/2025.pdf",
+                data=reportlab_pdf("000"),
+                fetched_at=clock.now(),
+                body_id="xianfu",
+                title="某县人民政府2025年政府信息公开工作年度报告",
+                year=2025,
+                published_on=date(2026, 2, 10),
+                published_from="PubDate",
+                content_type="application/pdf",
+            )
+        )
+        app.process()
     clock.at = datetime(2026, 2, 12, 2, 0, tzinfo=UTC)
     app.store.crawl.record(
         FetchedDocument(

@@ -140,43 +140,69 @@ def test_finding_page_on_a_desktop_screen(browser: Any, server: ServerHandle, de
     page.close()
 
 
-def test_finding_page_tells_the_place_in_words_and_times_in_the_county_zone(
-    browser: Any, server: ServerHandle, demo: Demo, tmp_path: Path
-) -> None:
-    """gaozhuang's report is a web page: S109 is located by an element path, which only an expert's toggle shows."""
-    shots = Shots(tmp_path)
-    page = browser.new_page(viewport=PHONE, locale="zh-CN")
-    target = finding_id(demo.app, "gaozhuang", "S109")
-    page.goto(server.url + f"findings/{target}")
+def _login(page: Any, url: str) -> None:
+    page.goto(url)
     page.fill("input[name=name]", "zhangsan")
     page.fill("input[name=password]", PASSWORD)
     page.click("form button[type=submit]")
-    page.wait_for_selector("dl.facts")
+    page.wait_for_selector("dl.facts")  # login returned to the finding asked for
+
+
+def _only_behind_toggles(page: Any, pattern: str) -> int:
+    """How many elements show text matching ``pattern``; each must sit inside a <details> (the 技术定位 toggle)."""
+    holders = page.locator(f"text=/{pattern}/").all()
+    assert all(element.evaluate("e => !!e.closest('details')") for element in holders)
+    return len(holders)
+
+
+def test_finding_page_tells_the_place_in_words_and_times_in_the_county_zone(
+    browser: Any, far_server: ServerHandle, far_demo: Demo, tmp_path: Path
+) -> None:
+    """The far county (America/New_York) has a web-page report, whose S109 is located by an element path that
+    only the expert's 技术定位 toggle shows, and times that are shown in its own zone."""
+    shots = Shots(tmp_path)
+    page = browser.new_page(viewport=PHONE, locale="zh-CN")
+    _login(page, far_server.url + f"findings/{finding_id(far_demo.app, 'gaozhuang', 'S109')}")
     main = page.locator("body").inner_text()  # what a reader sees: closed toggles and hover titles are not in it
-    assert "/html" not in main, main
+    assert "/html" not in main and "原文 /" not in main, main
     assert page.locator("#finding-where").inner_text().startswith("第六部分")
     assert "其他需要报告的事项" in page.locator("#evidence .paragraphs").inner_text()  # the quoted paragraph
     raw = page.locator("#finding-where details.source")
-    assert raw.get_attribute("open") is None and raw.locator("code").text_content() == (
-        "/html/body/div/table/tr/td[2]/div[2]/div[3]/p[21]"
-    )
-    holders = page.locator("text=/\\/html\\//").all()  # wherever the path is in the page's text, it is an expert's
-    assert holders and all(element.evaluate("e => !!e.closest('details')") for element in holders)
-    titled = page.locator("#evidence .paragraphs p[title*='/html/']")
-    assert titled.count() >= 1  # … or a hover
-    # Times in the county's zone (Asia/Shanghai): first seen at 02:00 UTC on 6 February is 10:00 there.
+    assert raw.get_attribute("open") is None and raw.locator("summary").inner_text() == "技术定位"
+    assert raw.locator("code").text_content() == "/html/body/div/table/tr/td[2]/div[2]/div[3]/p[21]"
+    assert _only_behind_toggles(page, "\\/html\\/") >= 1  # wherever the path is in the page's text
+    assert page.locator("#evidence .paragraphs p[title*='/html/']").count() >= 1  # … or a hover
+    # First seen at 02:00 UTC on 6 February: 21:00 on 5 February in New York (10:00 on the 6th in Shanghai).
     facts = page.locator("dl.facts").inner_text()
-    assert "2026-02-06 10:00" in facts and "02:00" not in facts
+    assert "首次发现\n2026-02-05 21:00" in facts.replace("\t", "\n"), facts
+    assert "02:00" not in facts and "10:00" not in facts and "2026-02-06" not in facts
     events = page.locator("#events li").all_inner_texts()
-    assert events and events[0].startswith("2026-02-06 10:00 发现")
+    assert events and events[0].startswith("2026-02-05 21:00 发现"), events
     no_horizontal_scroll(page)
     page.click("#finding-where details.source summary")
     assert "/html/body/div" in page.locator("#finding-where").inner_text()  # opened on purpose, it shows
     no_horizontal_scroll(page)
     shots.take(page, "07-finding-web-page")
 
-    page.goto(server.url + "findings?body=gaozhuang&state=all")
+    page.goto(far_server.url + "findings?body=gaozhuang&state=all")
     listing = page.locator("table.findings").inner_text()
     assert "位置：第六部分" in listing and "/html" not in listing
     no_horizontal_scroll(page)
+    page.close()
+
+
+def test_a_pdf_finding_is_placed_by_its_page(browser: Any, far_server: ServerHandle, far_demo: Demo, tmp_path: Path) -> None:
+    """The county government's PDF: S106 on 表四 is on page 3; the box the extractor measured is an expert's."""
+    page = browser.new_page(viewport=PHONE, locale="zh-CN")
+    _login(page, far_server.url + f"findings/{finding_id(far_demo.app, 'xianfu', 'S106')}")
+    where = page.locator("#finding-where .place").inner_text()
+    assert where == "表四「数据行」「共15列」（第3页）", where
+    main = page.locator("body").inner_text()
+    assert "box" not in main and "page 3" not in main, main
+    assert page.locator("#finding-where details.source code").text_content().startswith("page 3, box ")
+    assert _only_behind_toggles(page, "page 3, box") == 1
+    # Fetched at 02:00 UTC on 10 February: 21:00 on the 9th in New York.
+    assert "2026-02-09 21:00 抓取" in page.locator("#evidence").inner_text()
+    no_horizontal_scroll(page)
+    Shots(tmp_path).take(page, "08-finding-pdf")
     page.close()
