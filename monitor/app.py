@@ -104,11 +104,13 @@ class App:
         if not self.config.notifications.county_summary:
             return 0
         now = self.clock.now()
+        # Windows [since, until) that follow one another: what this poll found at ``now`` itself is in this one.
+        until = now + timedelta(microseconds=1)
         with self.store.db.transaction() as session:
             stored = get_setting(session, SUMMARY_SINCE)
             since = datetime.fromisoformat(stored) if stored else now - timedelta(days=1)
-            queued = add_drafts(session, summary_drafts(session, self.config, since, now), now)
-            set_setting(session, SUMMARY_SINCE, now.isoformat())
+            queued = add_drafts(session, summary_drafts(session, self.config, since, until), now)
+            set_setting(session, SUMMARY_SINCE, until.isoformat())
         return queued
 
     def sweep(self) -> SweepStats:

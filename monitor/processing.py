@@ -40,6 +40,7 @@ from monitor.store.registry import (
     unreachable_documents,
 )
 from monitor.store.review import ReviewInput, record_review_items
+from monitor.store.status import reason_zh
 from rules import Context, NotAReportError, parse_report, run_rules
 from rules.report import AnnualReport
 from rules.rule import BodyType
@@ -381,7 +382,7 @@ class Processor:
         if earlier is None:
             return None
         deadline, _statutory = deadline_for(self.config, body, year)
-        changed_on = version.fetched_at.astimezone(self.clock.now().tzinfo).date()
+        changed_on = local_date(version.fetched_at, self.config.timezone)
         if changed_on <= deadline:
             return None
         return FindingInput(
@@ -405,27 +406,6 @@ def publication_dates(version: PendingVersion, tz: str) -> tuple[date | None, da
 
 
 #: Why a listed document could not be fetched, in the office's words (the crawler records them in English).
-_REASONS_ZH = (
-    ("HTTP 404", "网页不存在（404）"),
-    ("HTTP 410", "网页已删除（410）"),
-    ("HTTP 5", "网站服务器出错"),
-    ("HTTP 403", "网站拒绝访问（403）"),
-    ("timed out", "连接超时"),
-    ("connection refused", "网站拒绝连接"),
-    ("host not found", "域名无法解析"),
-    ("redirect loop", "网页循环跳转"),
-    ("connection closed", "传输中断"),
-)
-
-
-def reason_zh(reason: str | None) -> str:
-    """A crawl failure reason (``HTTP 404``, ``timed out after 30s`` …) as the office reads it."""
-    for prefix, words in _REASONS_ZH:
-        if (reason or "").startswith(prefix):
-            return words
-    return f"无法打开（{reason}）" if reason else "无法打开"
-
-
 def _unreachable_finding(doc: UnreachableDocument, body: Body | None, tz: str) -> FindingInput:
     since = local_date(doc.failing_since or doc.first_seen, tz)
     gone = (doc.reason or "").startswith(("HTTP 404", "HTTP 410"))

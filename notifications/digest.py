@@ -29,23 +29,15 @@ from monitor.store import Database
 from monitor.store.findings import FindingView
 from monitor.store.notify_queries import crawl_health, delivery_issues, finding_changes, findings_as_of, outbox_counts
 from monitor.store.outbox import OutboxDraft, add_drafts
+from monitor.store.registry import unreachable_documents
 from monitor.store.review import open_review_items
-from monitor.store.status import STATUS_ZH, body_statuses
-from notifications.render import dashboard_link, render_template, rule_title, where
+from monitor.store.status import CRAWL_STATUS_ZH, STATUS_ZH, body_statuses, reason_zh
+from notifications.render import dashboard_link, notification_zh, render_template, rule_title, where
 from notifications.routes import COUNTY, body_name, route_name
 from rules.deadlines import BODY_TYPE_ZH
 from rules.rule import SEVERITY_RANK, SEVERITY_ZH
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-KIND_ZH = {
-    "findings": "问题通知",
-    "resolved": "整改通知",
-    "repeat": "再次提醒",
-    "escalation": "督办",
-    "reminder": "公开提醒",
-    "missing": "未公开通知",
-    "digest": "周报",
-}
 AGE_BUCKETS: tuple[tuple[str, int], ...] = (("7天以内", 7), ("8–30天", 30), ("31–90天", 90), ("90天以上", 10**6))
 
 
@@ -135,6 +127,7 @@ class Digest:
     counts: dict[str, int] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)  # unresolved findings of other years, per year
     as_of: datetime | None = None  # the moment everything in the digest is taken at (the week's end)
+    dead_links: list[dict[str, Any]] = field(default_factory=list)  # listed documents that cannot be opened
 
     @property
     def title(self) -> str:
@@ -196,6 +189,7 @@ def build_digest(database: Database, config: Config, week: str | None, now: date
         changes = finding_changes(session, start, end)
         review = [r for r in open_review_items(session) if r.first_seen < as_of]
         health = crawl_health(session, [p.id for p in config.portals], before=as_of)
+        dead = [d for d in unreachable_documents(session) if (d.failing_since or d.first_seen) < as_of]
         issues = delivery_issues(session, start, end)
         outbox = outbox_counts(session)
     unresolved = [f for f in then if f.state in ("open", "acknowledged")]
@@ -236,7 +230,7 @@ def build_digest(database: Database, config: Config, week: str | None, now: date
             {
                 "name": portal.name,
                 "last_run": line.last_started_at.astimezone(tz) if line.last_started_at else None,
-                "status_zh": {"finished": "正常", "failed": "失败", "running": "进行中"}.get(line.last_status or "", "从未抓取"),
+                "status_zh": CRAWL_STATUS_ZH.get(line.last_status or "", "从未抓取"),
                 "reason": line.last_reason,
                 "errors": line.last_errors,
                 "unreachable": line.unreachable,
@@ -247,7 +241,7 @@ def build_digest(database: Database, config: Config, week: str | None, now: date
         )
     deliveries = [
         {
-            "kind_zh": KIND_ZH.get(i.kind, i.kind),
+            "kind_zh": notification_zh(i.kind),
             "route": route_name(config, i.route),
             "attempts": i.attempts,
             "error": i.last_error or "",
@@ -291,6 +285,17 @@ def build_digest(database: Database, config: Config, week: str | None, now: date
         counts=counts,
         history=_history(unresolved, year),
         as_of=as_of.astimezone(tz),
+        dead_links=[
+            {
+                "body": body_name(config, d.body_id),
+                "year": d.year,
+                "title": d.title,
+                "url": d.url,
+                "reason_zh": reason_zh(d.reason),
+                "since": (d.failing_since or d.first_seen).astimezone(tz).date(),
+            }
+            for d in sorted(dead, key=lambda d: (d.body_id or "", -(d.year or 0), d.url))
+        ],
     )
 
 

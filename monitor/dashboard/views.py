@@ -1,21 +1,46 @@
-"""The dashboard's pages: the year's overview, a body, findings, one finding with its evidence, the digests."""
+"""The dashboard's pages: the year's overview, a body, findings, one finding with its evidence, the crawls with
+their logs and the links that cannot be opened, the digests."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 
+from crawler.run import LOG_MAX_BYTES, LOGS_KEPT, default_log_dir
 from monitor.dashboard.evidence import evidence_for
 from monitor.dashboard.labels import STATE_ZH, rule_info
 from monitor.dashboard.status import due_year, years
 from monitor.dashboard.status import overview as body_overview
-from monitor.store.dashboard_queries import body_documents, find_findings, finding_detail, get_body, reports
+from monitor.store.dashboard_queries import (
+    body_documents,
+    crawl_runs,
+    find_findings,
+    finding_detail,
+    get_body,
+    get_crawl_run,
+    reports,
+)
 from monitor.store.findings import LifecycleError, acknowledge, mute, unmute
-from rules.locations import describe, raw_source
+from monitor.store.registry import unreachable_documents
+from monitor.store.status import CRAWL_STATUS_ZH, reason_zh
+from rules.locations import describe, technical
 
 if TYPE_CHECKING:
     from monitor.dashboard.web import DashboardState
@@ -49,9 +74,10 @@ def overview() -> Any:
     standings = [r.standing for r in rows]
     totals = {
         "bodies": len(rows),
-        "published": sum(1 for s in standings if s.status in ("on_time", "late", "unknown")),
+        "published": sum(1 for s in standings if s.status in ("on_time", "late", "uncertain")),
         "late": sum(1 for s in standings if s.status == "late"),
         "missing": sum(1 for s in standings if s.status == "missing"),
+        "unreachable": sum(1 for s in standings if s.status == "unreachable"),
         "errors": sum(s.errors for s in standings),
         "warnings": sum(s.warnings for s in standings),
     }
@@ -127,7 +153,7 @@ def finding(finding_id: int) -> Any:
         detail=detail,
         f=detail.finding,
         where=describe(detail.finding.locator),
-        raw=raw_source(detail.finding.locator),
+        raw=technical(detail.finding.locator),
         rule=rule_info(detail.finding.rule),
         evidence=evidence,
         min_until=date.fromordinal(today.toordinal() + 1).isoformat(),
@@ -176,6 +202,55 @@ def mute_finding(finding_id: int) -> Any:
 def unmute_finding(finding_id: int) -> Any:
     """取消静默."""
     return _act(finding_id, "unmute")
+
+
+@bp.get("/crawls")
+def crawls() -> Any:
+    """The latest crawls of every portal (health, documents that could not be fetched, a link to each kept log),
+    and every listed report that cannot be opened."""
+    app = state().app
+    with app.store.db.transaction() as session:
+        runs = crawl_runs(session, limit=100)
+        dead = unreachable_documents(session)
+    names = {b.id: b.name for b in app.config.bodies}
+    portals = {p.id: p.name for p in app.config.portals}
+    logs = {run.id for run in runs if _log_file(run.log_path) is not None}
+    return render_template(
+        "crawls.html",
+        runs=runs,
+        dead=dead,
+        names=names,
+        portals=portals,
+        logs=logs,
+        status_zh=CRAWL_STATUS_ZH,
+        reason_zh=reason_zh,
+        logs_kept=LOGS_KEPT,
+        log_mb=LOG_MAX_BYTES // (1024 * 1024),
+    )
+
+
+@bp.get("/crawls/<int:run_id>/log")
+def crawl_log(run_id: int) -> Any:
+    """The crawler's log of one run, as kept in the data folder (plain text)."""
+    app = state().app
+    with app.store.db.transaction() as session:
+        run = get_crawl_run(session, run_id)
+    if run is None:
+        abort(404, "没有这次抓取")
+    path = _log_file(run.log_path)
+    if path is None:
+        abort(404, "这次抓取的日志已不存在（只保留每个网站最近的日志）")
+    return send_file(path, mimetype="text/plain; charset=utf-8", download_name=path.name, max_age=0)
+
+
+def _log_file(stored: str | None) -> Path | None:
+    """The kept log file a run names, when it still exists inside the logs folder of the data folder (a path
+    stored elsewhere is never served)."""
+    if not stored:
+        return None
+    folder = default_log_dir(state().app.store.blobs.root).resolve()
+    path = Path(stored).resolve()
+    return path if path.parent == folder and path.is_file() else None
 
 
 @bp.get("/digests")

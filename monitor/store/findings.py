@@ -269,7 +269,7 @@ def _adopt(
             finding.state_reason = "报告已重新归属到单位，问题按单位重新记录"
             session.flush()
             # Not "finding.resolved": nothing was fixed; the digest must not list it as 已整改.
-            _event(session, at, "finding.superseded", finding, rule=finding.rule, reason="reattributed")
+            _event(session, at, "finding.superseded", finding, rule=finding.rule, reason="报告已重新归属，问题按所属单位重新记录")
 
 
 def open_scopes(session: Session, rule: str) -> list[tuple[str | None, int | None, int | None]]:

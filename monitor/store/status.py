@@ -30,6 +30,9 @@ STATUS_ZH = {
     "unreachable": "链接无法打开",
 }
 
+#: A crawl run's status as the digest and the dashboard name it.
+CRAWL_STATUS_ZH = {"finished": "正常", "failed": "失败", "running": "进行中"}
+
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC"))
 _UNRESOLVED = ("open", "acknowledged")
 
@@ -139,3 +142,24 @@ def body_statuses(
 def _current(session: Session, year: int) -> list[FindingView]:
     query = select(Finding).where(Finding.year == year, Finding.state.in_(_UNRESOLVED), Finding.body_id.is_not(None))
     return [view(f) for f in session.scalars(query)]
+
+
+_REASONS_ZH = (
+    ("HTTP 404", "网页不存在（404）"),
+    ("HTTP 410", "网页已删除（410）"),
+    ("HTTP 5", "网站服务器出错"),
+    ("HTTP 403", "网站拒绝访问（403）"),
+    ("timed out", "连接超时"),
+    ("connection refused", "网站拒绝连接"),
+    ("host not found", "域名无法解析"),
+    ("redirect loop", "网页循环跳转"),
+    ("connection closed", "传输中断"),
+)
+
+
+def reason_zh(reason: str | None) -> str:
+    """A crawl failure reason (``HTTP 404``, ``timed out after 30s`` …) as the office reads it."""
+    for prefix, words in _REASONS_ZH:
+        if (reason or "").startswith(prefix):
+            return words
+    return f"无法打开（{reason}）" if reason else "无法打开"

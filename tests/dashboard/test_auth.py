@@ -13,7 +13,14 @@ from monitor.dashboard.auth import Throttle, password_mark
 from tests.dashboard.conftest import Client
 from tests.dashboard.demo_data import OTHER_PASSWORD, PASSWORD, Demo, finding_id
 
-SAMPLE_VALUES = {"body_id": "ciying", "finding_id": "1", "report_id": "1", "name": "2026-W08.html", "filename": "style.css"}
+SAMPLE_VALUES = {
+    "body_id": "ciying",
+    "finding_id": "1",
+    "report_id": "1",
+    "name": "2026-W08.html",
+    "filename": "style.css",
+    "run_id": "1",
+}
 PUBLIC = {"auth.login", "auth.login_post", "static", "health"}
 
 
