@@ -320,23 +320,7 @@ class CrawlStore:
             run = session.get(CrawlRun, run_id)
             if run is None:
                 raise KeyError(run_id)
-            return CrawlRunRecord(
-                id=run.id,
-                portal_id=run.portal_id,
-                started_at=run.started_at,
-                finished_at=run.finished_at,
-                status=run.status,
-                finish_reason=run.finish_reason,
-                requests=run.requests,
-                responses_304=run.responses_304,
-                bytes=run.bytes,
-                pages=run.pages,
-                new_documents=run.new_documents,
-                changed_documents=run.changed_documents,
-                errors=tuple(run.errors or ()),
-                unreachable_documents=run.unreachable_documents or 0,
-                log_path=run.log_path,
-            )
+            return run_record(run)
 
     def abandon_run(self, run_id: int, at: datetime, reason: str) -> bool:
         """Close a run that is still marked running as failed (its crawler was killed or crashed).
@@ -436,6 +420,27 @@ class StoredDocument:
     failures: int = 0
     failing_since: datetime | None = None
     retry_after: datetime | None = None
+
+
+def run_record(run: CrawlRun) -> CrawlRunRecord:
+    """A ``crawl_runs`` row as a :class:`CrawlRunRecord`."""
+    return CrawlRunRecord(
+        id=run.id,
+        portal_id=run.portal_id,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        status=run.status,
+        finish_reason=run.finish_reason,
+        requests=run.requests,
+        responses_304=run.responses_304,
+        bytes=run.bytes,
+        pages=run.pages,
+        new_documents=run.new_documents,
+        changed_documents=run.changed_documents,
+        errors=tuple(run.errors or ()),
+        unreachable_documents=run.unreachable_documents or 0,
+        log_path=run.log_path,
+    )
 
 
 def _reached(document: Document) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from monitor.store.crawl import CrawlRunRecord, run_record
 from monitor.store.findings import FindingView, view
 from monitor.store.models import Body, CrawlRun, Document, DocumentVersion, Event, Finding, Report
 
@@ -305,52 +306,15 @@ def finding_detail(session: Session, finding_id: int) -> FindingDetail | None:
     return FindingDetail(view(finding), dict(finding.evidence or {}), report, body.name if body else None, events)
 
 
-@dataclass(frozen=True)
-class CrawlRunRow:
-    """One crawl of a portal as the dashboard lists it."""
-
-    id: int
-    portal_id: str
-    started_at: datetime
-    finished_at: datetime | None
-    status: str
-    finish_reason: str | None
-    requests: int
-    pages: int
-    new_documents: int
-    changed_documents: int
-    unreachable_documents: int
-    errors: tuple[dict[str, Any], ...]
-    log_path: str | None
-
-
-def _crawl_row(run: CrawlRun) -> CrawlRunRow:
-    return CrawlRunRow(
-        run.id,
-        run.portal_id,
-        run.started_at,
-        run.finished_at,
-        run.status,
-        run.finish_reason,
-        run.requests,
-        run.pages,
-        run.new_documents,
-        run.changed_documents,
-        int(run.unreachable_documents or 0),
-        tuple(dict(e) for e in (run.errors or [])),
-        run.log_path,
-    )
-
-
-def crawl_runs(session: Session, *, portal_id: str | None = None, limit: int = 100) -> list[CrawlRunRow]:
+def crawl_runs(session: Session, *, portal_id: str | None = None, limit: int = 100) -> list[CrawlRunRecord]:
     """The latest crawl runs, newest first (optionally of one portal)."""
     query = select(CrawlRun).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(limit)
     if portal_id is not None:
         query = query.where(CrawlRun.portal_id == portal_id)
-    return [_crawl_row(run) for run in session.scalars(query)]
+    return [run_record(run) for run in session.scalars(query)]
 
 
-def get_crawl_run(session: Session, run_id: int) -> CrawlRunRow | None:
+def get_crawl_run(session: Session, run_id: int) -> CrawlRunRecord | None:
     """One crawl run."""
     run = session.get(CrawlRun, run_id)
-    return _crawl_row(run) if run is not None else None
+    return run_record(run) if run is not None else None

@@ -15,22 +15,28 @@ from crawler.demo_portal.site import seed_text
 from monitor.config import Config, parse_config
 
 
+def loopback_portal(
+    portal: DemoPortal, column: str, portal_id: str = "demo", name: str = "演示县人民政府门户网站"
+) -> dict[str, Any]:
+    """The configuration of a portal whose 年报 column is ``column`` on ``portal``'s server (127.0.0.1 only, no
+    delay, short timeouts)."""
+    return {
+        "id": portal_id,
+        "name": name,
+        "start_urls": [portal.url(column)],
+        "allowed_domains": ["127.0.0.1"],
+        "contact": "nianbao-test@example.invalid",
+        "download_delay": 0,
+        "timeout": "5s",
+        "time_limit": "2m",
+    }
+
+
 def county_config(portal: DemoPortal, column: str, bodies: Sequence[dict[str, Any]]) -> Config:
     """A configuration whose portal ``demo`` is the 年报 column at ``column`` on ``portal``'s server."""
     data = {
         "county": {"name": "演示县", "timezone": "Asia/Shanghai"},
-        "portals": [
-            {
-                "id": "demo",
-                "name": "演示县人民政府门户网站",
-                "start_urls": [portal.url(column)],
-                "allowed_domains": ["127.0.0.1"],
-                "contact": "nianbao-test@example.invalid",
-                "download_delay": 0,
-                "timeout": "5s",
-                "time_limit": "2m",
-            }
-        ],
+        "portals": [loopback_portal(portal, column)],
         "bodies": [{"portal": "demo", "type": "town", **body} for body in bodies],
     }
     return parse_config(data, "test configuration")

@@ -28,6 +28,7 @@ from monitor import jobs
 from monitor.clock import FixedClock
 from monitor.store.models import Document, Finding, Outbox, Report
 from monitor.store.status import body_statuses
+from tests.crawler.county import loopback_portal
 
 COLUMN = "/zwgk/zfxxgknb/"  # the demo portal's 年报 column, its list replaced by this county's (no sub-columns)
 YEARS = range(2018, 2026)  # eight report years
@@ -45,14 +46,20 @@ def kfq_report(year: int) -> bytes:
     text = text.replace("2025", str(year))
     title = f"演示经济开发区{year}年政府信息公开工作年度报告"
     page = trs_article(
-        title, body_html(read_seed(text), "trs"), source="演示经济开发区管委会", pubdate=f"{year + 1}-03-20 09:00", visible_date=None
+        title,
+        body_html(read_seed(text), "trs"),
+        source="演示经济开发区管委会",
+        pubdate=f"{year + 1}-03-20 09:00",
+        visible_date=None,
     )
     return page.encode("utf-8")
 
 
 def town_report() -> bytes:
     title = "次营镇人民政府2025年政府信息公开工作年度报告"
-    page = trs_article(title, body_html(read_seed(seed_text("000")), "trs"), source="次营镇人民政府", pubdate=None, visible_date=None)
+    page = trs_article(
+        title, body_html(read_seed(seed_text("000")), "trs"), source="次营镇人民政府", pubdate=None, visible_date=None
+    )
     return page.encode("utf-8")
 
 
@@ -61,7 +68,9 @@ def county(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[De
     monkeypatch.setenv("NIANBAO_NOW", NOW)
     with DemoPortal() as portal:
         items = [ListItem(report_route(y), f"演示经济开发区{y}年政府信息公开工作年度报告", f"{y + 1}-03-20") for y in YEARS]
-        items.insert(0, ListItem(f"{COLUMN}202601/t20260120_9001.html", "次营镇人民政府2025年政府信息公开工作年度报告", "2026-01-20"))
+        items.insert(
+            0, ListItem(f"{COLUMN}202601/t20260120_9001.html", "次营镇人民政府2025年政府信息公开工作年度报告", "2026-01-20")
+        )
         for year in YEARS:
             if year not in DEAD:
                 portal.add_page(report_route(year), kfq_report(year))
@@ -69,18 +78,7 @@ def county(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[De
         portal.add_page(f"{COLUMN}index.html", trs_column("政府信息公开年报", items, [], page=0, pages=1).encode("utf-8"))
         data: dict[str, Any] = {
             "county": {"name": "演示县", "timezone": "Asia/Shanghai", "notify": ["county"]},
-            "portals": [
-                {
-                    "id": "p",
-                    "name": "演示经济开发区门户网站",
-                    "start_urls": [portal.url(COLUMN)],
-                    "allowed_domains": ["127.0.0.1"],
-                    "contact": "nianbao-test@example.invalid",
-                    "download_delay": 0,
-                    "timeout": "5s",
-                    "time_limit": "2m",
-                }
-            ],
+            "portals": [loopback_portal(portal, COLUMN, "p", "演示经济开发区门户网站")],
             "bodies": [
                 {"id": "kfq", "name": "演示经济开发区管委会", "type": "county", "portal": "p", "notify": ["kfq"]},
                 {"id": "ciying", "name": "次营镇人民政府", "type": "town", "portal": "p", "notify": ["ciying"]},
@@ -129,7 +127,12 @@ def test_first_month_on_an_eight_year_column(county: tuple[DemoPortal, Path]) ->
         d606 = list(session.scalars(select(Finding).where(Finding.rule == "D606")))
         history = list(session.scalars(select(Finding).where(Finding.backlog.is_(True), Finding.rule != "D606")))
         standing = {
-            year: {s.body_id: s for s in body_statuses(session, {"kfq": app.config.deadline_for(app.config.bodies[0], year)[0]}, year, app.clock.now().date())}["kfq"]
+            year: {
+                s.body_id: s
+                for s in body_statuses(
+                    session, {"kfq": app.config.deadline_for(app.config.bodies[0], year)[0]}, year, app.clock.now().date()
+                )
+            }["kfq"]
             for year in YEARS
         }
     # Every report that opens is stored and checked, attributed to the 管委会 by the name its titles use.

@@ -22,6 +22,7 @@ from monitor.cli import main
 from monitor.store.models import Document, Event, Finding, Outbox, Report
 from monitor.store.settings import RULES_VERSION, get_setting, set_setting
 from rules.version import rules_version
+from tests.crawler.county import loopback_portal
 
 COLUMN = "/zwgk/zfxxgknb/"
 ROUTE = f"{COLUMN}202601/t20260120_7001.html"
@@ -36,18 +37,7 @@ def report() -> bytes:
 def write_config(path: Path, portal: DemoPortal, aliases: list[str]) -> None:
     data: dict[str, Any] = {
         "county": {"name": "演示县", "timezone": "Asia/Shanghai", "notify": ["county"]},
-        "portals": [
-            {
-                "id": "p",
-                "name": "演示县人民政府门户网站",
-                "start_urls": [portal.url(COLUMN)],
-                "allowed_domains": ["127.0.0.1"],
-                "contact": "nianbao-test@example.invalid",
-                "download_delay": 0,
-                "timeout": "5s",
-                "time_limit": "2m",
-            }
-        ],
+        "portals": [loopback_portal(portal, COLUMN, "p")],
         "bodies": [
             {"id": "cn", "name": "城南片区管理委员会", "aliases": aliases, "type": "town", "portal": "p", "notify": ["cn"]},
         ],
@@ -65,7 +55,10 @@ def polled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[De
     monkeypatch.setenv("NIANBAO_NOW", "2026-02-10T10:00:00+08:00")
     with DemoPortal() as portal:
         portal.add_page(ROUTE, report())
-        portal.add_page(f"{COLUMN}index.html", trs_column("政府信息公开年报", [ListItem(ROUTE, TITLE, "2026-01-20")], [], page=0, pages=1).encode())
+        portal.add_page(
+            f"{COLUMN}index.html",
+            trs_column("政府信息公开年报", [ListItem(ROUTE, TITLE, "2026-01-20")], [], page=0, pages=1).encode(),
+        )
         config = tmp_path / "nianbao.yaml"
         write_config(config, portal, [])
         try:
