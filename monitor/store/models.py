@@ -206,6 +206,13 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Targets (ids, never URLs) that already accepted this row: a retry after a partial failure skips them.
     delivered: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
+    # Set (and committed) before a send to ``sending_target`` leaves, cleared with its outcome: a row found with it
+    # after a crash may have been delivered to that target.
+    sending_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    sending_target: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    exhausted_at: Mapped[datetime | None] = mapped_column(nullable=True)  # max_attempts used: retried slowly since
+    dropped_at: Mapped[datetime | None] = mapped_column(nullable=True)  # a person gave it up (nianbao outbox drop)
+    dropped_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class DeliveryAttempt(Base):
@@ -247,3 +254,17 @@ class Setting(Base):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class DashboardSession(Base):
+    """A dashboard login kept on the server: the cookie carries a token whose SHA-256 is ``id``. Logging out ends
+    it (every copy of the cookie with it); a change of the user's password hash (``password_mark``) ends them all."""
+
+    __tablename__ = "dashboard_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user: Mapped[str] = mapped_column(String(100), index=True)
+    password_mark: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)

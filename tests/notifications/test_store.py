@@ -128,7 +128,7 @@ def test_migration_0004_down_and_up(both: Store) -> None:
     with both.db.engine.connect() as connection:
         assert not inspect(connection).has_table("review_items")
     both.db.upgrade()
-    assert both.db.revision() == "0005"
+    assert both.db.revision() == "0006"
     with both.db.engine.connect() as connection:
         assert "delivered" in {c["name"] for c in inspect(connection).get_columns("outbox")}
 
@@ -144,3 +144,17 @@ def test_migration_0005_down_and_up(both: Store) -> None:
         assert inspect(connection).has_table("settings")
         assert {"failures", "failing_since", "retry_after"} <= {c["name"] for c in inspect(connection).get_columns("documents")}
         assert "backlog" in {c["name"] for c in inspect(connection).get_columns("findings")}
+
+
+def test_migration_0006_down_and_up(both: Store) -> None:
+    config = both.db.alembic_config()
+    command.downgrade(config, "0005")
+    with both.db.engine.connect() as connection:
+        assert not inspect(connection).has_table("dashboard_sessions")
+        assert "sending_at" not in {c["name"] for c in inspect(connection).get_columns("outbox")}
+    both.db.upgrade()
+    assert both.db.revision() == "0006"
+    with both.db.engine.connect() as connection:
+        assert inspect(connection).has_table("dashboard_sessions")
+        columns = {c["name"] for c in inspect(connection).get_columns("outbox")}
+        assert {"sending_at", "sending_target", "exhausted_at", "dropped_at", "dropped_by"} <= columns
