@@ -14,6 +14,7 @@ from flask import Blueprint, abort, jsonify, request
 from monitor.dashboard.evidence import evidence_for
 from monitor.dashboard.labels import STATE_ZH, rule_info
 from monitor.dashboard.openapi import openapi_document
+from monitor.dashboard.params import int_arg, year_arg
 from monitor.dashboard.status import OverviewRow, due_year, overview
 from monitor.dashboard.views import SEVERITIES, state
 from monitor.store.dashboard_queries import (
@@ -32,15 +33,6 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _int_arg(name: str, default: int | None, *, low: int = 0, high: int = 10**6) -> int | None:
-    text = request.args.get(name)
-    if text is None or text == "":
-        return default
-    if not text.isdigit() or not low <= int(text) <= high:
-        abort(400, f"参数 {name} 必须是 {low}–{high} 之间的整数")
-    return int(text)
 
 
 def body_json(row: OverviewRow) -> dict[str, Any]:
@@ -114,7 +106,7 @@ def openapi() -> Any:
 def bodies() -> Any:
     """Every registered body with its standing for ``year`` (default: the year due now)."""
     app = state().app
-    year = _int_arg("year", due_year(app), low=1990, high=2200)
+    year = year_arg(due_year(app))
     assert year is not None
     return jsonify({"year": year, "bodies": [body_json(r) for r in overview(app, year)]})
 
@@ -145,14 +137,14 @@ def body(body_id: str) -> Any:
 def report_list() -> Any:
     """Checked reports, newest first; filter by ``body`` and ``year``."""
     app = state().app
-    year = _int_arg("year", None, low=1990, high=2200)
-    limit = _int_arg("limit", 500, low=1, high=5000) or 500
+    year = year_arg(None)
+    limit = int_arg("limit", 500, low=1, high=5000) or 500
     with app.store.db.transaction() as session:
         found = reports(session, body_id=request.args.get("body") or None, year=year, limit=limit)
     return jsonify({"reports": [report_json(r) for r in found]})
 
 
-@bp.get("/reports/<int:report_id>")
+@bp.get("/reports/<id:report_id>")
 def report(report_id: int) -> Any:
     """One checked report."""
     with state().app.store.db.transaction() as session:
@@ -171,9 +163,9 @@ def findings() -> Any:
     severity = request.args.get("severity") or None
     if severity is not None and severity not in SEVERITIES:
         abort(400, f"severity 必须是 {', '.join(SEVERITIES)} 之一")
-    year = _int_arg("year", None, low=1990, high=2200)
-    limit = _int_arg("limit", 500, low=1, high=5000) or 500
-    offset = _int_arg("offset", 0) or 0
+    year = year_arg(None)
+    limit = int_arg("limit", 500, low=1, high=5000) or 500
+    offset = int_arg("offset", 0) or 0
     with state().app.store.db.transaction() as session:
         found = find_findings(
             session,
@@ -187,7 +179,7 @@ def findings() -> Any:
     return jsonify({"findings": [finding_json(f) for f in found], "limit": limit, "offset": offset})
 
 
-@bp.get("/findings/<int:finding_id>")
+@bp.get("/findings/<id:finding_id>")
 def finding(finding_id: int) -> Any:
     """One finding with its evidence, the report it was found in, its rule and its events."""
     shared = state()

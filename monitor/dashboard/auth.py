@@ -1,11 +1,16 @@
 """Login, sessions, CSRF and login throttling of the dashboard.
 
-- Accounts come from ``dashboard.users`` (scrypt hashes). A session is Flask's signed cookie (HttpOnly,
-  SameSite=Lax) holding the user, the login time and a CSRF token; it expires ``session_hours`` after login,
-  checked on the server, and ends when the user's password hash changes in the configuration.
+- Accounts come from ``dashboard.users`` (scrypt hashes). A session is kept on the server
+  (:mod:`monitor.store.sessions`); Flask's signed cookie (HttpOnly, SameSite=Lax) holds only its random token
+  and the CSRF token. A request is logged in while the session's record exists, has not ended, has not expired
+  (``session_hours`` after login) and was made with the user's current password hash: logging out, or changing
+  the hash in the configuration, ends every copy of the cookie.
 - Every POST must carry the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``).
 - After 5 wrong passwords in a row for one user name from one address, each further attempt must wait
-  (2 s, doubling up to 5 minutes); the login page says how long.
+  (2 s, doubling up to 5 minutes); the login page says how long. An attempt is counted before its password is
+  checked, under the same lock as the check, so that parallel attempts get no more tries.
+- After login the browser goes back to the page it asked for: only a same-site path (see
+  :func:`monitor.dashboard.params.safe_target`), else the overview.
 """
 
 from __future__ import annotations
@@ -16,21 +21,32 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from threading import Lock
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import Forbidden
 
 from monitor.config import Dashboard
+from monitor.dashboard.params import safe_target
 from monitor.dashboard.passwords import DUMMY_HASH, verify_password
+from monitor.store.db import Database
+from monitor.store.sessions import create_session, end_session, purge_sessions, touch_session, valid_session
+
+if TYPE_CHECKING:
+    from monitor.dashboard.web import DashboardState
 
 bp = Blueprint("auth", __name__)
 
 #: Endpoints reachable without a session.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.login_post", "static", "health"})
 FREE_ATTEMPTS = 5
+#: How often a session's last use is written (at most).
+TOUCH_EVERY = timedelta(minutes=5)
+#: Ended and expired sessions are deleted this long after (at each login).
+PURGE_AFTER_DAYS = 30
 
 
 @dataclass
@@ -52,23 +68,37 @@ class Throttle:
     def _delay(self, count: int) -> float:
         return 0.0 if count < self.free else min(self.cap, self.base * 2 ** (count - self.free))
 
+    def _wait(self, key: tuple[str, str], now: float) -> float:
+        entry = self._failures.get(key)
+        return 0.0 if entry is None else max(0.0, entry.last + self._delay(entry.count) - now)
+
+    def _count(self, key: tuple[str, str], now: float) -> int:
+        if len(self._failures) > 10_000:  # forget old entries rather than grow without bound
+            self._failures = {k: v for k, v in self._failures.items() if now - v.last < 3600}
+        entry = self._failures.setdefault(key, _Failures(0, now))
+        entry.count, entry.last = entry.count + 1, now
+        return entry.count
+
     def wait(self, key: tuple[str, str]) -> float:
         """Seconds to wait before this key may try again (0: it may try now)."""
         with self._lock:
-            entry = self._failures.get(key)
-            if entry is None:
-                return 0.0
-            return max(0.0, entry.last + self._delay(entry.count) - self.clock())
+            return self._wait(key, self.clock())
 
     def failed(self, key: tuple[str, str]) -> int:
         """Count a wrong password; returns the consecutive failures so far."""
-        now = self.clock()
         with self._lock:
-            if len(self._failures) > 10_000:  # forget old entries rather than grow without bound
-                self._failures = {k: v for k, v in self._failures.items() if now - v.last < 3600}
-            entry = self._failures.setdefault(key, _Failures(0, now))
-            entry.count, entry.last = entry.count + 1, now
-            return entry.count
+            return self._count(key, self.clock())
+
+    def attempt(self, key: tuple[str, str]) -> float:
+        """Check and count an attempt at once: the seconds to wait (0: go ahead, and it is counted as a failure
+        until :meth:`succeeded` clears it). Checking and counting under one lock means that parallel attempts
+        cannot all pass the check before any of them is counted."""
+        with self._lock:
+            now = self.clock()
+            wait = self._wait(key, now)
+            if wait == 0:
+                self._count(key, now)
+            return wait
 
     def succeeded(self, key: tuple[str, str]) -> None:
         """A right password clears the count."""
@@ -82,14 +112,14 @@ class Throttle:
             return entry.count if entry else 0
 
     def next_delay(self, key: tuple[str, str]) -> float:
-        """The wait the next wrong password will cause (what the page announces)."""
+        """The wait before the next attempt after the failures counted so far (what the page announces)."""
         with self._lock:
             entry = self._failures.get(key)
             return self._delay(entry.count) if entry else 0.0
 
 
 def password_mark(password_hash: str) -> str:
-    """A short digest of the user's hash kept in the session: changing the password ends old sessions."""
+    """A short digest of the user's hash kept with the session: changing the password ends old sessions."""
     return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
 
 
@@ -102,6 +132,16 @@ def _users() -> dict[str, str]:
     return {u.name: u.password_hash for u in _settings().users}
 
 
+def _db() -> Database:
+    shared: DashboardState = current_app.extensions["nianbao"]
+    return shared.app.store.db
+
+
+def _now() -> datetime:
+    # Sessions expire by the machine's clock, not the monitor's (which tests and --today may set).
+    return datetime.now(UTC)
+
+
 def csrf_token() -> str:
     """The session's CSRF token (created on first use); every form renders it."""
     token = session.get("csrf")
@@ -112,17 +152,23 @@ def csrf_token() -> str:
 
 
 def current_user() -> str | None:
-    """The logged-in user of this request, or None."""
-    user = session.get("user")
-    at = session.get("auth_at")
-    users = _users()
-    if not isinstance(user, str) or user not in users or not isinstance(at, int | float):
+    """The logged-in user of this request, or None: the cookie's token must name a running session on the server,
+    made with the user's current password hash (a session of a changed password is ended here)."""
+    token = session.get("sid")
+    if not isinstance(token, str) or not token:
         return None
-    if time.time() - at > _settings().session_hours * 3600:
-        return None
-    if session.get("mark") != password_mark(users[user]):
-        return None
-    return user
+    now = _now()
+    with _db().transaction() as tx:
+        record = valid_session(tx, token, now=now)
+        if record is None:
+            return None
+        stored = _users().get(record.user)
+        if stored is None or not hmac.compare_digest(record.password_mark, password_mark(stored)):
+            end_session(tx, token, now=now)
+            return None
+        if now - record.last_seen_at > TOUCH_EVERY:  # not a write on every request
+            touch_session(tx, token, now=now)
+    return record.user
 
 
 def check_request() -> ResponseReturnValue | None:
@@ -145,9 +191,7 @@ def check_request() -> ResponseReturnValue | None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("views.overview")
+    return safe_target(target) or url_for("views.overview")
 
 
 def _client() -> str:
@@ -171,7 +215,7 @@ def login_post() -> Any:
     password = request.form.get("password", "")
     target = request.form.get("next", "")
     key = (name.lower(), _client())
-    wait = throttle.wait(key)
+    wait = throttle.attempt(key)
     if wait > 0:
         message = f"已连续输错密码{throttle.failures(key)}次，为保护账号，每次再试都需要等待：请在 {int(wait + 0.999)} 秒后再试。"
         page = render_template("login.html", next=target, message=message, name=name)
@@ -179,11 +223,18 @@ def login_post() -> Any:
     stored = _users().get(name)
     if verify_password(password, stored or DUMMY_HASH) and stored is not None:
         throttle.succeeded(key)
+        now = _now()
+        previous = session.get("sid")
+        with _db().transaction() as tx:
+            if isinstance(previous, str) and previous:
+                end_session(tx, previous, now=now)
+            purge_sessions(tx, before=now - timedelta(days=PURGE_AFTER_DAYS))
+            token = create_session(tx, name, password_mark(stored), now=now, lifetime=timedelta(hours=_settings().session_hours))
         session.clear()
         session.permanent = True
-        session.update(user=name, auth_at=int(time.time()), mark=password_mark(stored), csrf=secrets.token_urlsafe(32))
+        session.update(sid=token, csrf=secrets.token_urlsafe(32))
         return redirect(_safe_next(target))
-    failures = throttle.failed(key)
+    failures = throttle.failures(key)
     message = "用户名或密码错误。"
     if failures >= FREE_ATTEMPTS:
         message += f"已连续输错{failures}次，下次尝试需等待 {int(throttle.next_delay(key))} 秒。"
@@ -194,6 +245,10 @@ def login_post() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
-    """End the session."""
+    """End the session on the server (every copy of the cookie with it) and in this browser."""
+    token = session.get("sid")
+    if isinstance(token, str) and token:
+        with _db().transaction() as tx:
+            end_session(tx, token, now=_now())
     session.clear()
     return redirect(url_for("auth.login"))

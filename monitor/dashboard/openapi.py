@@ -21,7 +21,10 @@ def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any
 
 
 def _path(name: str, kind: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+    schema: dict[str, Any] = {"type": kind}
+    if kind == "integer":
+        schema.update(minimum=1, maximum=2**53)  # monitor.dashboard.params.IdConverter
+    return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
 def _get(
@@ -38,7 +41,7 @@ def _get(
     return {"get": {"summary": summary, "parameters": parameters or [], "responses": responses}}
 
 
-_YEAR = _query("year", "报告年度（默认：当前应公开的年度，即上一年）", {"type": "integer", "minimum": 1990})
+_YEAR = _query("year", "报告年度（默认：当前应公开的年度，即上一年）", {"type": "integer", "minimum": 1990, "maximum": 2200})
 _BODY = _query("body", "单位编号（配置中的 id）", {"type": "string"})
 _LIMIT = _query("limit", "最多返回条数", {"type": "integer", "minimum": 1, "maximum": 5000, "default": 500})
 
@@ -205,7 +208,7 @@ def openapi_document(county: str) -> dict[str, Any]:
                 _YEAR,
                 _BODY,
                 _LIMIT,
-                _query("offset", "跳过的条数", {"type": "integer", "minimum": 0, "default": 0}),
+                _query("offset", "跳过的条数", {"type": "integer", "minimum": 0, "maximum": 1000000, "default": 0}),
             ],
         ),
         "/api/findings/{finding_id}": _get(

@@ -26,6 +26,7 @@ from flask import (
 from crawler.run import LOG_MAX_BYTES, LOGS_KEPT, default_log_dir
 from monitor.dashboard.evidence import evidence_for
 from monitor.dashboard.labels import STATE_ZH, rule_info
+from monitor.dashboard.params import year_arg
 from monitor.dashboard.status import due_year, years
 from monitor.dashboard.status import overview as body_overview
 from monitor.store.dashboard_queries import (
@@ -57,17 +58,13 @@ def state() -> DashboardState:
     return shared
 
 
-def _year(default: int) -> int:
-    value = request.args.get("year", "")
-    return int(value) if value.isdigit() and 1990 < int(value) < 2200 else default
-
-
 @bp.get("/")
 def overview() -> Any:
     """Every registered body's standing for the year, and what was fixed lately."""
     shared = state()
     app = shared.app
-    year = _year(due_year(app))
+    year = year_arg(due_year(app))
+    assert year is not None
     rows = body_overview(app, year)
     with app.store.db.transaction() as session:
         fixed = find_findings(session, year=year, states=["resolved"], limit=10)
@@ -120,17 +117,21 @@ def findings() -> Any:
     severity = request.args.get("severity") or None
     if severity is not None and severity not in SEVERITIES:
         abort(400, "未知的严重程度")
-    year_text = request.args.get("year", "")
-    year = int(year_text) if year_text.isdigit() else None
+    year = year_arg(None)
     body_id = request.args.get("body") or None
     with app.store.db.transaction() as session:
         found = find_findings(session, body_id=body_id, year=year, states=states, severity=severity, limit=500)
     names = {b.id: b.name for b in app.config.bodies}
-    filters = {"state": wanted_state, "severity": severity or "", "year": year_text, "body": body_id or ""}
+    filters = {
+        "state": wanted_state,
+        "severity": severity or "",
+        "year": "" if year is None else str(year),
+        "body": body_id or "",
+    }
     return render_template("findings.html", findings=found, names=names, filters=filters, bodies=app.config.bodies)
 
 
-@bp.get("/findings/<int:finding_id>")
+@bp.get("/findings/<id:finding_id>")
 def finding(finding_id: int) -> Any:
     """One finding: message, rule, basis, the report's table with the failing cells, state history, actions."""
     shared = state()
@@ -186,19 +187,19 @@ def _act(finding_id: int, action: str) -> Any:
     return redirect(url_for("views.finding", finding_id=finding_id))
 
 
-@bp.post("/findings/<int:finding_id>/acknowledge")
+@bp.post("/findings/<id:finding_id>/acknowledge")
 def acknowledge_finding(finding_id: int) -> Any:
     """确认: someone took the finding (open or muted → acknowledged)."""
     return _act(finding_id, "acknowledge")
 
 
-@bp.post("/findings/<int:finding_id>/mute")
+@bp.post("/findings/<id:finding_id>/mute")
 def mute_finding(finding_id: int) -> Any:
     """静默: silence the finding until a date, with a reason."""
     return _act(finding_id, "mute")
 
 
-@bp.post("/findings/<int:finding_id>/unmute")
+@bp.post("/findings/<id:finding_id>/unmute")
 def unmute_finding(finding_id: int) -> Any:
     """取消静默."""
     return _act(finding_id, "unmute")
@@ -229,7 +230,7 @@ def crawls() -> Any:
     )
 
 
-@bp.get("/crawls/<int:run_id>/log")
+@bp.get("/crawls/<id:run_id>/log")
 def crawl_log(run_id: int) -> Any:
     """The crawler's log of one run, as kept in the data folder (plain text)."""
     app = state().app

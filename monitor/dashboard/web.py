@@ -16,9 +16,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from monitor.app import App
 from monitor.clock import local_time
-from monitor.dashboard import api, auth, views
+from monitor.dashboard import api, auth, deliveries, views
 from monitor.dashboard.evidence import ReportCache
 from monitor.dashboard.labels import SEVERITY_ZH, STATE_ZH, event_zh
+from monitor.dashboard.params import IdConverter
 from monitor.store.dashboard_queries import ping
 from rules.deadlines import BODY_TYPE_ZH
 from rules.locations import describe, position, technical
@@ -80,9 +81,11 @@ def create_app(app: App, *, secret: str | None = None, throttle: auth.Throttle |
     web.extensions["nianbao"] = DashboardState(
         app, ReportCache(app.store.blobs), throttle or auth.Throttle(), digests_folder(app)
     )
+    web.url_map.converters["id"] = IdConverter  # before the routes using <id:…> are added
     web.register_blueprint(auth.bp)
     web.register_blueprint(views.bp)
     web.register_blueprint(api.bp)
+    web.register_blueprint(deliveries.bp)
     web.before_request(auth.check_request)
     web.after_request(_headers)
     web.register_error_handler(HTTPException, _error)
