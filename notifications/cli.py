@@ -65,8 +65,12 @@ def run_digest(
             out.write(f"现在是免打扰时段，周报已加入发送队列，服务将在 {when} 后发送。\n")
             return 0
         reason = f"：{state.last_error}" if state is not None and state.last_error else ""
-        if state is not None and state.gave_up_at is not None:
-            err.write(f"nianbao: 周报已放弃发送{reason}\n")
+        if state is not None and state.exhausted_at is not None:
+            hours = app.config.notifications.slow_retry_interval / 3600
+            err.write(
+                f"nianbao: 周报多次发送失败，服务将每 {hours:g} 小时重试一次"
+                f"（下次 {local_time(state.next_attempt_at, tz)}；可用 nianbao outbox retry {state.id} 立即重试）{reason}\n"
+            )
         else:
             err.write(f"nianbao: 周报暂未发送成功，已留在发送队列中，由服务自动重试{reason}\n")
         return 1

@@ -28,11 +28,12 @@ from monitor.config import Config
 from monitor.store import Database
 from monitor.store.findings import FindingView
 from monitor.store.notify_queries import crawl_health, delivery_issues, finding_changes, findings_as_of, outbox_counts
+from monitor.store.outbox import STATE_ZH as DELIVERY_STATE_ZH
 from monitor.store.outbox import OutboxDraft, add_drafts
 from monitor.store.registry import unreachable_documents
 from monitor.store.review import open_review_items
 from monitor.store.status import CRAWL_STATUS_ZH, STATUS_ZH, body_statuses, reason_zh
-from notifications.render import dashboard_link, notification_zh, render_template, rule_title, where
+from notifications.render import dashboard_link, duration_zh, notification_zh, render_template, rule_title, where
 from notifications.routes import COUNTY, body_name, route_name
 from rules.deadlines import BODY_TYPE_ZH
 from rules.rule import SEVERITY_RANK, SEVERITY_ZH
@@ -128,6 +129,7 @@ class Digest:
     history: list[dict[str, Any]] = field(default_factory=list)  # unresolved findings of other years, per year
     as_of: datetime | None = None  # the moment everything in the digest is taken at (the week's end)
     dead_links: list[dict[str, Any]] = field(default_factory=list)  # listed documents that cannot be opened
+    slow_retry_every: str = "6小时"  # how often a notice whose attempts are used up is tried again
 
     @property
     def title(self) -> str:
@@ -241,12 +243,16 @@ def build_digest(database: Database, config: Config, week: str | None, now: date
         )
     deliveries = [
         {
+            "id": i.outbox_id,
             "kind_zh": notification_zh(i.kind),
             "route": route_name(config, i.route),
             "attempts": i.attempts,
             "error": i.last_error or "",
-            "gave_up": i.gave_up_at is not None,
-            "when": (i.gave_up_at or i.created_at).astimezone(tz),
+            "state": i.state,
+            "state_zh": DELIVERY_STATE_ZH[i.state],
+            "gave_up": i.state == "gave_up",
+            "dropped_by": i.dropped_by,
+            "when": (i.dropped_at or i.gave_up_at or i.exhausted_at or i.created_at).astimezone(tz),
             "next": i.next_attempt_at.astimezone(tz) if i.next_attempt_at else None,
         }
         for i in issues
@@ -281,6 +287,7 @@ def build_digest(database: Database, config: Config, week: str | None, now: date
         crawl=crawl,
         deliveries=deliveries,
         outbox=outbox,
+        slow_retry_every=duration_zh(config.notifications.slow_retry_interval),
         dashboard=config.dashboard_url.rstrip("/") if config.dashboard_url else None,
         counts=counts,
         history=_history(unresolved, year),

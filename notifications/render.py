@@ -260,6 +260,15 @@ NOTIFICATION_ZH = {
 }
 
 
+def duration_zh(seconds: int) -> str:
+    """A duration as people say it: ``6小时``, ``1天``, ``30分钟``, ``1小时30分钟``."""
+    days, rest = divmod(max(int(seconds), 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n}{unit}" for n, unit in ((days, "天"), (hours, "小时"), (minutes, "分钟"), (secs, "秒")) if n]
+    return "".join(parts) or "0秒"
+
+
 def notification_zh(kind: str) -> str:
     """The Chinese name of a notification kind; a kind without one is shown as 其他通知 with its code."""
     return NOTIFICATION_ZH.get(kind) or f"其他通知（{kind}）"

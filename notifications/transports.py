@@ -10,6 +10,14 @@ Two transports, chosen by :func:`build_transport`:
   (beside the digests folder, each under a header with the county's local time) so that a demo shows what would
   be sent. Nothing is dropped silently.
 
+Each message carries a stable id (``Message.notice_id``, the same on every retry of an outbox row) so that a
+receiver can drop a repeat (a re-send after a crash): e-mail gets it as its ``Message-ID`` (and an
+``X-Nianbao-Notice`` header), webhooks (apprise ``json://``, ``form://``, ``xml://`` and other services with
+custom headers) as an ``Idempotency-Key`` header and, where the service takes extra payload fields, a ``notice_id``
+field; chat robots (DingTalk, WeCom, Feishu), which know no idempotency, and the file sink get a footer line
+``通知编号：…``. A transport calls ``before(target)`` just before a request to a target leaves and
+``after(target)`` when the target accepted it, so the dispatcher can record both.
+
 Errors are :class:`TransportError` with ``permanent``: a missing variable, an invalid URL or a tag without
 targets will not heal by retrying; a refused connection or a failed HTTP post might.
 
@@ -24,20 +32,29 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import apprise
 from apprise.conversion import format as apprise_format
+from apprise.plugins.email import NotifyEmail
 
 from monitor.clock import local_time
 from monitor.config import Config, Target
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SEND_TIMEOUT = 60.0  # seconds for one target (apprise's own socket timeouts are shorter)
+
+#: The header carrying a notice's stable id (e-mail and webhooks); webhooks also get it as ``Idempotency-Key``.
+NOTICE_HEADER = "X-Nianbao-Notice"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+NOTICE_FIELD = "notice_id"
+
+#: Called with a target id: just before a request to it leaves (``before``), when it accepted one (``after``).
+TargetHook = Callable[[str], None]
 
 
 class TransportError(Exception):
@@ -57,6 +74,18 @@ class Message:
     title: str
     text: str
     html: str | None = None
+    notice_id: str | None = None  # the same on every retry of one outbox row: receivers drop repeats by it
+    repeat: bool = False  # it may have reached a target already (a send interrupted by a crash)
+
+    def with_footer(self) -> Message:
+        """The message with its id as a last line, for services that cannot carry it in a header."""
+        if self.notice_id is None:
+            return self
+        line = f"通知编号：{self.notice_id}"
+        if self.repeat:
+            line += "（系统中断后重发：如已收到相同编号的通知，请忽略本条）"
+        html = f'{self.html}\n<p style="color:#888;font-size:12px">{line}</p>' if self.html is not None else None
+        return replace(self, text=f"{self.text.rstrip()}\n\n{line}\n", html=html)
 
 
 class Transport(Protocol):
@@ -64,10 +93,20 @@ class Transport(Protocol):
 
     name: str
 
-    def send(self, tags: Sequence[str], message: Message, *, skip: Collection[str] = ()) -> list[str]:
+    def send(
+        self,
+        tags: Sequence[str],
+        message: Message,
+        *,
+        skip: Collection[str] = (),
+        before: TargetHook | None = None,
+        after: TargetHook | None = None,
+    ) -> list[str]:
         """Deliver to every target of ``tags`` except the ids in ``skip``; return the ids delivered now.
 
-        Raises :class:`TransportError` when a target fails (its ``delivered`` lists the ids that succeeded).
+        ``before(target)`` is called just before a request to a target leaves (an exception there stops the send
+        and propagates), ``after(target)`` when the target accepted it. Raises :class:`TransportError` when a
+        target fails (its ``delivered`` lists the ids that succeeded).
         """
         ...
 
@@ -112,6 +151,56 @@ class _TextParts:
 
 
 _TEXT_PARTS = _TextParts()
+
+_MESSAGE_ID = re.compile(r"^Message-ID: <[^>]*@([^>]*)>$", re.M | re.I)
+
+
+def pin_message_id(mail: str, notice_id: str) -> str:
+    """The serialized e-mail with its ``Message-ID`` made from ``notice_id`` (the domain apprise chose is kept)."""
+    head, separator, rest = mail.partition("\n\n")
+    head = _MESSAGE_ID.sub(lambda m: f"Message-ID: <{notice_id}@{m.group(1)}>", head, count=1)
+    return head + separator + rest
+
+
+def _install_message_ids() -> None:
+    """Make apprise's e-mails carry the notice's ``Message-ID``.
+
+    apprise sets a random ``Message-ID`` after the custom headers (a ``+Message-ID`` header would be a second one),
+    so its message builder is wrapped: an e-mail whose headers carry :data:`NOTICE_HEADER` gets its Message-ID
+    from it. Nothing else is changed; e-mails without the header are apprise's own.
+    """
+    current: Any = NotifyEmail.prepare_emails
+    original: Any = getattr(current, "_nianbao_original", current)  # a module reload wraps apprise's, not ours
+
+    def prepare_emails(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        notice = (kwargs.get("headers") or {}).get(NOTICE_HEADER)
+        for mail in original(*args, **kwargs):
+            if notice:
+                mail.body = pin_message_id(mail.body, str(notice))
+            yield mail
+
+    prepare_emails._nianbao_original = original  # type: ignore[attr-defined]
+    NotifyEmail.prepare_emails = staticmethod(prepare_emails)  # type: ignore[method-assign]
+
+
+_install_message_ids()
+
+
+def _stamp(plugin: Any, message: Message) -> Message:
+    """Give ``plugin`` the notice id where its service can carry it; the message to send it (with a footer when the
+    service has no place for the id but the text)."""
+    if message.notice_id is None:
+        return message
+    headers = getattr(plugin, "headers", None)
+    if not isinstance(headers, dict):  # chat robots and the like: only the text can carry it
+        return message.with_footer()
+    headers[NOTICE_HEADER] = message.notice_id
+    if not isinstance(plugin, NotifyEmail):
+        headers[IDEMPOTENCY_HEADER] = message.notice_id
+        extras = getattr(plugin, "payload_extras", None)
+        if isinstance(extras, dict):
+            extras[NOTICE_FIELD] = message.notice_id
+    return message
 
 
 def validate_url(url: str) -> bool:
@@ -201,7 +290,15 @@ class AppriseTransport:
                 )
         return servers
 
-    def send(self, tags: Sequence[str], message: Message, *, skip: Collection[str] = ()) -> list[str]:
+    def send(
+        self,
+        tags: Sequence[str],
+        message: Message,
+        *,
+        skip: Collection[str] = (),
+        before: TargetHook | None = None,
+        after: TargetHook | None = None,
+    ) -> list[str]:
         """Deliver to each target of ``tags`` in turn (HTML where the service's format is HTML, else text)."""
         servers = self._servers(tags)
         if not servers:
@@ -211,23 +308,28 @@ class AppriseTransport:
         for server in servers:
             if server.id in skip:
                 continue
-            use_html = message.html is not None and server.plugin.resolve_format() == apprise.NotifyFormat.HTML
+            sending = _stamp(server.plugin, message)
+            use_html = sending.html is not None and server.plugin.resolve_format() == apprise.NotifyFormat.HTML
             bundle = apprise.Apprise()
             bundle.add(server.plugin)
-            if use_html and message.html is not None:
-                _TEXT_PARTS.hold(message.html, message.text)
+            if before is not None:
+                before(server.id)
+            if use_html and sending.html is not None:
+                _TEXT_PARTS.hold(sending.html, sending.text)
                 try:
                     result = bundle.notify(
-                        body=message.html, title=message.title, body_format=apprise.NotifyFormat.HTML, timeout=_SEND_TIMEOUT
+                        body=sending.html, title=sending.title, body_format=apprise.NotifyFormat.HTML, timeout=_SEND_TIMEOUT
                     )
                 finally:
-                    _TEXT_PARTS.release(message.html)
+                    _TEXT_PARTS.release(sending.html)
             else:
                 result = bundle.notify(
-                    body=message.text, title=message.title, body_format=apprise.NotifyFormat.TEXT, timeout=_SEND_TIMEOUT
+                    body=sending.text, title=sending.title, body_format=apprise.NotifyFormat.TEXT, timeout=_SEND_TIMEOUT
                 )
             if result:
                 delivered.append(server.id)
+                if after is not None:
+                    after(server.id)
                 continue
             logs = "; ".join(entry.message for entry in result.logs()) or f"状态 {result.status.name}"
             errors.append(f"{server.label}（{server.plugin.service_name}）：{_scrub(logs, server.secrets)}")
@@ -245,11 +347,22 @@ class FileTransport:
         self.path = Path(path)
         self.timezone = timezone
 
-    def send(self, tags: Sequence[str], message: Message, *, skip: Collection[str] = ()) -> list[str]:
-        """Append the message under a header naming the tags it was meant for."""
+    def send(
+        self,
+        tags: Sequence[str],
+        message: Message,
+        *,
+        skip: Collection[str] = (),
+        before: TargetHook | None = None,
+        after: TargetHook | None = None,
+    ) -> list[str]:
+        """Append the message under a header naming the tags it was meant for (its id as the last line)."""
         target = _target_id("file", str(self.path))
         if target in skip:
             return []
+        message = message.with_footer()
+        if before is not None:
+            before(target)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as stream:
@@ -258,6 +371,8 @@ class FileTransport:
                 stream.write(f"===== {stamp} 发往：{', '.join(tags)} =====\n{body.rstrip()}\n\n")
         except OSError as exc:
             raise TransportError(f"无法写入 {self.path}：{exc.strerror or exc}") from None
+        if after is not None:
+            after(target)
         return [target]
 
 

@@ -42,6 +42,8 @@ EVENT_ZH = {
     "finding.superseded": "按单位重新记录（本条关闭）",
     "notification.sent": "已通知",
     "notification.gave_up": "通知发送失败",
+    "notification.exhausted": "通知多次发送失败（转为慢速重试）",
+    "notification.dropped": "通知已取消发送",
     "document.new": "发现新报告",
     "document.changed": "报告内容有变化",
     "document.rejected": "文件未采用",

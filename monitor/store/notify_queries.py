@@ -314,7 +314,8 @@ def crawl_health(session: Session, portal_ids: Sequence[str], *, before: datetim
 
 @dataclass(frozen=True)
 class DeliveryIssue:
-    """A notification that was given up, or is still waiting after failed attempts."""
+    """A notification still unsent after failed attempts (retrying, exhausted: retried slowly, or given up by an
+    older version), or one a person dropped."""
 
     outbox_id: int
     kind: str
@@ -324,20 +325,26 @@ class DeliveryIssue:
     created_at: datetime
     gave_up_at: datetime | None
     next_attempt_at: datetime | None
+    exhausted_at: datetime | None = None
+    dropped_at: datetime | None = None
+    dropped_by: str | None = None
+
+    @property
+    def state(self) -> str:
+        """``dropped``, ``gave_up``, ``exhausted`` or ``failed`` (still on the fast schedule)."""
+        if self.dropped_at is not None:
+            return "dropped"
+        if self.gave_up_at is not None:
+            return "gave_up"
+        return "exhausted" if self.exhausted_at is not None else "failed"
 
 
 def delivery_issues(session: Session, start: datetime, end: datetime) -> list[DeliveryIssue]:
-    """Rows given up in ``[start, end)`` and rows still unsent after at least one failed attempt."""
-    rows = session.scalars(
-        select(Outbox)
-        .where(
-            or_(
-                Outbox.gave_up_at.is_not(None) & (Outbox.gave_up_at >= start) & (Outbox.gave_up_at < end),
-                Outbox.sent_at.is_(None) & Outbox.gave_up_at.is_(None) & (Outbox.attempts > 0),
-            )
-        )
-        .order_by(Outbox.created_at, Outbox.id)
-    )
+    """Every unsent row that failed at least once (whenever it failed: it is still to deliver) and the rows a
+    person dropped in ``[start, end)``."""
+    unsent = Outbox.sent_at.is_(None) & Outbox.dropped_at.is_(None) & ((Outbox.attempts > 0) | Outbox.gave_up_at.is_not(None))
+    dropped = Outbox.dropped_at.is_not(None) & (Outbox.dropped_at >= start) & (Outbox.dropped_at < end)
+    rows = session.scalars(select(Outbox).where(or_(unsent, dropped)).order_by(Outbox.created_at, Outbox.id))
     return [
         DeliveryIssue(
             r.id,
@@ -347,15 +354,27 @@ def delivery_issues(session: Session, start: datetime, end: datetime) -> list[De
             r.last_error,
             r.created_at,
             r.gave_up_at,
-            None if r.gave_up_at is not None else r.next_attempt_at,
+            None if r.gave_up_at is not None or r.dropped_at is not None else r.next_attempt_at,
+            r.exhausted_at,
+            r.dropped_at,
+            r.dropped_by,
         )
         for r in rows
     ]
 
 
 def outbox_counts(session: Session) -> dict[str, Any]:
-    """How many rows are waiting, sent and given up (for the digest's footer and the CLI)."""
-    waiting = session.scalar(select(func.count()).where(Outbox.sent_at.is_(None), Outbox.gave_up_at.is_(None)))
-    sent = session.scalar(select(func.count()).where(Outbox.sent_at.is_not(None)))
-    gave_up = session.scalar(select(func.count()).where(Outbox.gave_up_at.is_not(None)))
-    return {"waiting": int(waiting or 0), "sent": int(sent or 0), "gave_up": int(gave_up or 0)}
+    """How many rows are waiting (``exhausted`` of them retried slowly), sent, given up (by an older version) and
+    dropped by a person (for the digest's footer, the dashboard and the CLI)."""
+
+    def count(*conditions: Any) -> int:
+        return int(session.scalar(select(func.count()).select_from(Outbox).where(*conditions)) or 0)
+
+    unsent = (Outbox.sent_at.is_(None), Outbox.gave_up_at.is_(None), Outbox.dropped_at.is_(None))
+    return {
+        "waiting": count(*unsent),
+        "exhausted": count(*unsent, Outbox.exhausted_at.is_not(None)),
+        "sent": count(Outbox.sent_at.is_not(None)),
+        "gave_up": count(Outbox.sent_at.is_(None), Outbox.gave_up_at.is_not(None), Outbox.dropped_at.is_(None)),
+        "dropped": count(Outbox.dropped_at.is_not(None)),
+    }

@@ -39,6 +39,7 @@ class Receiver:
 
     port: int
     posts: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)  # of each post, in the order of ``posts``
     status: int = 200
     server: ThreadingHTTPServer | None = None
 
@@ -54,6 +55,7 @@ class Receiver:
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
                 receiver.posts.append({"path": self.path, **json.loads(body.decode("utf-8"))})
+                receiver.headers.append(dict(self.headers.items()))
                 self.send_response(receiver.status)
                 self.end_headers()
                 self.wfile.write(b"ok")

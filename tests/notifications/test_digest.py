@@ -145,7 +145,7 @@ def test_every_body_with_its_status(county: tuple[Store, Config]) -> None:
     assert [r["rule"] for r in digest.review] == ["A202"]
     assert [(c["name"], c["failing"]) for c in digest.crawl] == [("某县人民政府门户网站", False), ("开发区管委会网站", True)]
     [lost] = digest.deliveries
-    assert lost["gave_up"] and "NO_SUCH_KEY" in lost["error"] and lost["route"] == "某县审计局"
+    assert lost["state"] == "exhausted" and "NO_SUCH_KEY" in lost["error"] and lost["route"] == "某县审计局"
 
 
 def test_saved_queued_once_and_rendered_in_chinese(county: tuple[Store, Config], tmp_path: Path) -> None:

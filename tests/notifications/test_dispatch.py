@@ -18,7 +18,7 @@ from monitor.store import Store
 from monitor.store.findings import reconcile
 from monitor.store.models import DeliveryAttempt, Event, Finding, Outbox
 from monitor.store.outbox import OutboxDraft, add_drafts, claim
-from notifications.dispatch import dispatch_once, quiet_until
+from notifications.dispatch import LEASE_SECONDS, dispatch_once, quiet_until
 from notifications.policy import check_policy
 from tests.notifications.conftest import T0, Receiver, findings, free_port, make_config, write_config
 
@@ -92,43 +92,63 @@ def test_receiver_down_retried_then_delivered_exactly_once_across_a_restart(sync
     assert notified == {T0 + timedelta(seconds=200)} and len(sent_events) == 1
 
 
-def test_a_claim_is_conditional_and_a_crashed_workers_claim_expires(synced: Store, tmp_path: Path, receiver: Receiver) -> None:
+def test_a_claim_is_conditional_and_a_crashed_workers_claim_expires_after_a_minute(
+    synced: Store, tmp_path: Path, receiver: Receiver
+) -> None:
     config = make_config(tmp_path, [{"tag": "ciying", "url": receiver.url}])
     queue_findings(synced, config)
     [row] = rows(synced)
     with synced.db.transaction() as session:
-        assert claim(session, row.id, worker="crashed", now=T0, lease_seconds=600)
+        assert claim(session, row.id, worker="crashed", now=T0, lease_seconds=LEASE_SECONDS)
     with synced.db.transaction() as session:
-        assert not claim(session, row.id, worker="other", now=T0, lease_seconds=600)  # rowcount 0
-    assert dispatch_once(synced.db, config, T0 + timedelta(minutes=5)).due == 0  # still leased
-    assert dispatch_once(synced.db, config, T0 + timedelta(minutes=11)).sent == 1  # lease expired
+        assert not claim(session, row.id, worker="other", now=T0, lease_seconds=LEASE_SECONDS)  # rowcount 0
+    assert LEASE_SECONDS <= 60
+    assert dispatch_once(synced.db, config, T0 + timedelta(seconds=30)).due == 0  # still leased
+    assert dispatch_once(synced.db, config, T0 + timedelta(seconds=LEASE_SECONDS + 1)).sent == 1  # lease expired
     assert len(receiver.posts) == 1 and rows(synced)[0].claimed_by == "dispatcher"
 
 
-def test_gives_up_after_max_attempts_and_says_so(synced: Store, tmp_path: Path) -> None:
-    config = make_config(
-        tmp_path, [{"tag": "ciying", "url": f"json://127.0.0.1:{free_port()}/hook"}], max_attempts=3, retry_base_seconds=10
-    )
+def test_exhausted_after_max_attempts_then_retried_slowly_until_delivered(synced: Store, tmp_path: Path) -> None:
+    down = Receiver(free_port())
+    targets = [{"tag": "ciying", "url": down.url}]
+    config = make_config(tmp_path, targets, max_attempts=3, retry_base_seconds=10, slow_retry_interval="6h")
     queue_findings(synced, config)
-    outcomes = [dispatch_once(synced.db, config, T0 + timedelta(hours=n)) for n in range(5)]
-    assert [(s.failed, s.gave_up) for s in outcomes] == [(1, 0), (1, 0), (0, 1), (0, 0), (0, 0)]
+    outcomes = [dispatch_once(synced.db, config, T0 + timedelta(hours=n)) for n in range(4)]
+    assert [(s.failed, s.exhausted, s.due) for s in outcomes] == [(1, 0, 1), (1, 0, 1), (0, 1, 1), (0, 0, 0)]
     [row] = rows(synced)
-    assert row.gave_up_at == T0 + timedelta(hours=2) and row.attempts == 3
+    assert row.exhausted_at == T0 + timedelta(hours=2) and row.gave_up_at is None and row.attempts == 3
+    assert row.next_attempt_at == T0 + timedelta(hours=8)  # the slow schedule
+    assert dispatch_once(synced.db, config, T0 + timedelta(hours=8)).exhausted == 1  # still down: 6 more hours
+    assert rows(synced)[0].next_attempt_at == T0 + timedelta(hours=14)
+    down.start()
+    try:
+        assert dispatch_once(synced.db, config, T0 + timedelta(hours=13)).due == 0
+        assert dispatch_once(synced.db, config, T0 + timedelta(hours=14)).sent == 1
+        assert dispatch_once(synced.db, config, T0 + timedelta(days=3)).due == 0
+    finally:
+        down.stop()
+    assert len(down.posts) == 1
+    [row] = rows(synced)
+    assert row.sent_at == T0 + timedelta(hours=14) and row.attempts == 5
     with synced.db.transaction() as session:
-        [event] = session.scalars(select(Event).where(Event.kind == "notification.gave_up")).all()
+        [event] = session.scalars(select(Event).where(Event.kind == "notification.exhausted")).all()
     assert event.data["outbox_id"] == row.id and event.data["attempts"] == 3
 
 
-def test_a_permanent_error_gives_up_at_once_without_leaking_the_secret(
+def test_a_permanent_error_is_retried_slowly_at_once_without_leaking_the_secret(
     synced: Store, tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CIYING_HOOK", raising=False)
     config = make_config(tmp_path, [{"tag": "ciying", "url": f"json://127.0.0.1:{receiver.port}/${{CIYING_HOOK}}"}])
     queue_findings(synced, config)
-    assert dispatch_once(synced.db, config, T0).gave_up == 1
+    assert dispatch_once(synced.db, config, T0).exhausted == 1
     [row] = rows(synced)
     assert row.attempts == 1 and row.last_error is not None and "CIYING_HOOK" in row.last_error
+    assert row.exhausted_at == T0 and row.next_attempt_at == T0 + timedelta(hours=6)
     assert receiver.posts == []
+    monkeypatch.setenv("CIYING_HOOK", "hook")  # the administrator sets the variable: the slow retry delivers it
+    assert dispatch_once(synced.db, config, T0 + timedelta(hours=6)).sent == 1
+    assert [p["path"] for p in receiver.posts] == ["/hook"]
 
 
 def test_partial_failure_does_not_repeat_the_target_that_accepted(synced: Store, tmp_path: Path, receiver: Receiver) -> None:

@@ -384,7 +384,7 @@ DIGEST = Digest(
         }
     ],
     deliveries=[],
-    outbox={"waiting": 0, "sent": 3, "gave_up": 0},
+    outbox={"waiting": 0, "exhausted": 0, "sent": 3, "gave_up": 0, "dropped": 0},
     dashboard="https://nianbao.example.cn",
     counts={"on_time": 1, "late": 0, "missing": 0, "pending": 0, "uncertain": 1, "unreachable": 1, "has_errors": 3},
 )

@@ -15,8 +15,22 @@ from monitor.processing import sync
 from monitor.store import Store
 from monitor.store.findings import reconcile
 from monitor.store.models import Event
-from monitor.store.notify_queries import delivery_issues, finding_changes, publications, unresolved_findings
-from monitor.store.outbox import OutboxDraft, add_drafts, claim, due, record_failed, record_sent, state_of
+from monitor.store.notify_queries import delivery_issues, finding_changes, outbox_counts, publications, unresolved_findings
+from monitor.store.outbox import (
+    OutboxDraft,
+    add_drafts,
+    claim,
+    drop,
+    due,
+    get_row,
+    record_delivered,
+    record_failed,
+    record_sending,
+    record_sent,
+    renew,
+    retry,
+    state_of,
+)
 from monitor.store.review import ReviewInput, mark_reviewed, open_review_items, record_review_items
 from tests.monitor.postgres import reset_database
 from tests.notifications.conftest import T0, add_report, findings, make_config
@@ -36,7 +50,7 @@ def both(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     opened.close()
 
 
-def test_claim_send_fail_give_up(both: Store) -> None:
+def test_claim_send_fail_exhaust(both: Store) -> None:
     with both.db.transaction() as session:
         add_drafts(
             session,
@@ -64,7 +78,7 @@ def test_claim_send_fail_give_up(both: Store) -> None:
             max_attempts=2,
             retry_base_seconds=30,
         )
-        assert not first.gave_up and first.retry_at == T0 + timedelta(seconds=30)
+        assert not first.exhausted and first.retry_at == T0 + timedelta(seconds=30)
     with both.db.transaction() as session:
         assert due(session, T0 + timedelta(seconds=29), lease_seconds=600) == []
         second = record_failed(
@@ -78,16 +92,54 @@ def test_claim_send_fail_give_up(both: Store) -> None:
             max_attempts=2,
             retry_base_seconds=30,
         )
-        assert second.gave_up
+        assert second.exhausted and second.retry_at == T0 + timedelta(seconds=30, hours=6)
     with both.db.transaction() as session:
         a, b = state_of(session, "a"), state_of(session, "b")
         assert a is not None and a.sent_at == T0 and a.attempts == 1
-        assert b is not None and b.gave_up_at == T0 + timedelta(seconds=30) and b.last_error == "连接被拒绝"
-        assert due(session, T0 + timedelta(days=1), lease_seconds=600) == []
+        assert b is not None and b.exhausted_at == T0 + timedelta(seconds=30) and b.last_error == "连接被拒绝"
+        assert b.gave_up_at is None
+        assert due(session, T0 + timedelta(hours=6), lease_seconds=600) == []
+        assert [i.key for i in due(session, T0 + timedelta(seconds=30, hours=6), lease_seconds=600)] == ["b"]
         kinds = sorted(e.kind for e in session.scalars(select(Event).where(Event.kind.like("notification.%"))))
-        assert kinds == ["notification.gave_up", "notification.sent"]
+        assert kinds == ["notification.exhausted", "notification.sent"]
         [issue] = delivery_issues(session, T0, T0 + timedelta(days=7))
-        assert issue.kind == "reminder" and issue.gave_up_at is not None
+        assert issue.kind == "reminder" and issue.state == "exhausted" and issue.next_attempt_at is not None
+        assert outbox_counts(session) == {"waiting": 1, "exhausted": 1, "sent": 1, "gave_up": 0, "dropped": 0}
+
+
+def test_sending_is_fenced_by_the_claim_and_a_person_can_retry_or_drop(both: Store) -> None:
+    with both.db.transaction() as session:
+        add_drafts(session, [OutboxDraft("c", "reminder", "ciying", "ciying", {})], T0)
+    with both.db.transaction() as session:
+        [item] = due(session, T0, lease_seconds=60)
+        assert claim(session, item.id, worker="w1", now=T0, lease_seconds=60)
+    later = T0 + timedelta(seconds=20)
+    with both.db.transaction() as session:
+        assert renew(session, item.id, worker="w1", held_at=T0, now=later)
+        assert not renew(session, item.id, worker="w1", held_at=T0, now=later)  # the token moved on
+        assert record_sending(session, item.id, worker="w1", held_at=later, target="t1", at=later)
+    with both.db.transaction() as session:
+        assert due(session, later + timedelta(seconds=59), lease_seconds=60) == []  # renewed: still held
+        [found] = due(session, later + timedelta(seconds=61), lease_seconds=60)  # the worker died while sending
+        assert found.sending_target == "t1"
+        assert claim(session, item.id, worker="w2", now=later + timedelta(seconds=61), lease_seconds=60)
+        assert not record_sending(session, item.id, worker="w1", held_at=later, target="t2", at=later)  # w1 lost it
+        record_delivered(session, item.id, "t1")
+    with both.db.transaction() as session:
+        row = get_row(session, item.id)
+        assert row is not None and row.sending_target is None and row.state == "waiting"
+        assert drop(session, item.id, by="管理员", reason="已电话通知", at=T0 + timedelta(hours=1))
+        assert not drop(session, item.id, by="管理员", reason="再次", at=T0 + timedelta(hours=1))
+        assert due(session, T0 + timedelta(days=1), lease_seconds=60) == []
+        [issue] = delivery_issues(session, T0, T0 + timedelta(days=7))
+        assert issue.state == "dropped" and issue.dropped_by == "管理员"
+        assert delivery_issues(session, T0 + timedelta(days=7), T0 + timedelta(days=14)) == []  # dropped last week
+        [event] = session.scalars(select(Event).where(Event.kind == "notification.dropped")).all()
+        assert event.data["reason"] == "已电话通知"
+    with both.db.transaction() as session:
+        assert retry(session, [item.id], now=T0 + timedelta(days=2)) == [item.id]  # taken back
+        [again] = due(session, T0 + timedelta(days=2), lease_seconds=60)
+        assert again.id == item.id
 
 
 def test_review_items_follow_the_latest_check(both: Store) -> None:

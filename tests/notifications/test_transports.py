@@ -6,19 +6,24 @@ from __future__ import annotations
 import email
 import email.policy
 from collections.abc import Iterator
+from dataclasses import replace
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import apprise
 import pytest
 from aiosmtpd.controller import Controller
 
 from monitor.config import Target
 from notifications.transports import (
+    IDEMPOTENCY_HEADER,
+    NOTICE_FIELD,
     AppriseTransport,
     FileTransport,
     Message,
     TransportError,
+    _stamp,
     build_transport,
     target_problems,
     validate_url,
@@ -155,3 +160,39 @@ def test_target_problems_name_variables_and_bad_urls(tmp_path: Path) -> None:
     problems = target_problems(config, environ={})
     assert len(problems) == 2
     assert "NO_SUCH_VARIABLE" in problems[0] and "ciying" in problems[1]
+
+
+def test_the_stable_id_travels_as_message_id_idempotency_key_or_footer(smtp: tuple[int, _Sink], receiver: Receiver) -> None:
+    port, sink = smtp
+    stamped = replace(MESSAGE, notice_id="nianbao-7-0123456789ab")
+    transport = AppriseTransport(
+        [
+            Target("county", f"mailto://127.0.0.1:{port}?from=nianbao@example.cn&to=zwgk@example.cn"),
+            Target("county", receiver.url),
+        ]
+    )
+    seen: list[tuple[str, str]] = []
+    for _ in range(2):  # a retry carries the same id
+        transport.send(
+            ["county"], stamped, before=lambda t: seen.append(("before", t)), after=lambda t: seen.append(("after", t))
+        )
+    ids = [m["Message-ID"] for m in sink.messages]
+    assert len(ids) == 2 and ids[0] == ids[1] and ids[0].startswith("<nianbao-7-0123456789ab@")
+    assert len(sink.messages[0].get_all("Message-ID") or []) == 1
+    assert [h[IDEMPOTENCY_HEADER] for h in receiver.headers] == ["nianbao-7-0123456789ab"] * 2
+    assert receiver.posts[0][NOTICE_FIELD] == "nianbao-7-0123456789ab"
+    assert receiver.posts[0]["message"] == MESSAGE.text  # no footer where a header carries the id
+    assert [kind for kind, _ in seen] == ["before", "after"] * 4
+    unstamped = AppriseTransport([Target("county", f"mailto://127.0.0.1:{port}?from=nianbao@example.cn&to=a@example.cn")])
+    unstamped.send(["county"], MESSAGE)
+    assert "nianbao-" not in sink.messages[-1]["Message-ID"]  # apprise's own id without a notice
+
+
+@pytest.mark.parametrize("url", ["dingtalk://0123456789abcdef0123456789abcdef/", "wecombot://0123456789abcdef-0123-4567"])
+def test_chat_robots_get_the_id_in_a_footer(url: str) -> None:
+    plugin = apprise.Apprise.instantiate(url)
+    assert plugin is not None
+    sent = _stamp(plugin, replace(MESSAGE, notice_id="nianbao-7-0123456789ab", repeat=True))
+    assert sent.text.startswith(MESSAGE.text) and "通知编号：nianbao-7-0123456789ab" in sent.text
+    assert "如已收到相同编号的通知，请忽略本条" in sent.text
+    assert _stamp(plugin, MESSAGE) == MESSAGE  # no id, no footer
