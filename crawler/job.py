@@ -32,6 +32,18 @@ class CrawlJob:
     #: Seconds added to the machine's clock: the crawl runs on the monitor's clock (an injected one in the demo
     #: and in tests), so the times it records — first seen, fetched, the run's start and end — agree with it.
     clock_offset: float = 0.0
+    #: Seconds one download may take: the portal's ``timeout``, shortened when the time limit is too short to
+    #: wait for it (see :func:`crawler.settings.crawl_deadlines`). None: the portal's.
+    download_timeout: float | None = None
+
+    def configured_urls(self) -> list[str]:
+        """The URLs the configuration names for this portal: its start URLs, then its bodies' columns."""
+        columns = [b.column for b in self.bodies if b.portal == self.portal.id and b.column]
+        return [*self.portal.start_urls, *columns]
+
+    def timeout(self) -> float:
+        """Seconds one download may take in this crawl."""
+        return self.download_timeout if self.download_timeout is not None else float(self.portal.timeout)
 
     def now(self) -> datetime:
         """The current time on the monitor's clock (aware, UTC)."""
@@ -58,6 +70,7 @@ class CrawlJob:
             time_limit=float(data["time_limit"]),
             log_level=str(data.get("log_level", "INFO")),
             clock_offset=float(data.get("clock_offset", 0.0)),
+            download_timeout=None if data.get("download_timeout") is None else float(data["download_timeout"]),
         )
 
 

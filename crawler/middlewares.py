@@ -1,7 +1,7 @@
 """Downloader middlewares and the cache policy of a portal crawl (their order is set in ``crawler.settings``).
 
-- :class:`ConfiguredHostsMiddleware` (first): a request to a host outside the portal's ``allowed_domains``, or not
-  http(s), is dropped before anything else sees it — redirects and robots.txt included.
+- :class:`ConfiguredHostsMiddleware` (first): a request outside the portal (see :func:`url_allowed`), or not
+  http(s), is dropped before anything else sees it — links, redirects, attachments and robots.txt alike.
 - :class:`BackoffMiddleware` (after Scrapy's retry): a retried request waits ``base × 2^n`` seconds first.
 - :class:`RevalidatingCacheMiddleware` with :class:`RevalidatingPolicy` (Scrapy's HTTP cache, stricter): a cached
   column page is used only when the server says 304. Scrapy's own cache would also serve the old copy when the
@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy.downloadermiddlewares.httpcache import HttpCacheMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.extensions.httpcache import RFC2616Policy
-from scrapy.utils.httpobj import urlparse_cached
+
+from crawler.origins import host_allowed, url_allowed
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -27,36 +28,29 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
 OUTSIDE = "outside the configured domains"
-
-
-def host_allowed(host: str | None, domains: list[str] | tuple[str, ...]) -> bool:
-    """True when ``host`` is one of ``domains`` or a subdomain of one."""
-    if not host:
-        return False
-    host = host.lower().rstrip(".")
-    return any(host == d.lower() or host.endswith("." + d.lower()) for d in domains)
+__all__ = ["OUTSIDE", "host_allowed", "url_allowed"]
 
 
 class ConfiguredHostsMiddleware:
     """Never an address outside what the configuration names."""
 
-    def __init__(self, domains: list[str], stats: StatsCollector) -> None:
+    def __init__(self, domains: list[str], origins: list[str], stats: StatsCollector) -> None:
         self.domains = domains
+        self.origins = frozenset(origins)
         self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConfiguredHostsMiddleware:
-        """Configured from ``NIANBAO_ALLOWED_DOMAINS``."""
+        """Configured from ``NIANBAO_ALLOWED_DOMAINS`` and ``NIANBAO_ALLOWED_ORIGINS``."""
         domains = crawler.settings.getlist("NIANBAO_ALLOWED_DOMAINS")
         if not domains:
             raise NotConfigured("NIANBAO_ALLOWED_DOMAINS is empty")
         assert crawler.stats is not None
-        return cls(domains, crawler.stats)
+        return cls(domains, crawler.settings.getlist("NIANBAO_ALLOWED_ORIGINS"), crawler.stats)
 
     def process_request(self, request: Request) -> None:
-        """Drop the request unless its host is configured."""
-        parts = urlparse_cached(request)
-        if parts.scheme not in ("http", "https") or not host_allowed(parts.hostname, self.domains):
+        """Drop the request unless it is within the portal (:func:`url_allowed`)."""
+        if not url_allowed(request.url, self.domains, self.origins):
             self.stats.inc_value("nianbao/blocked")
             raise IgnoreRequest(f"{OUTSIDE}: {request.url}")
 

@@ -3,7 +3,9 @@
 Twisted's reactor cannot be restarted, so a long-running service crawls each portal in a process of its own:
 :func:`crawl_portal` registers the run, starts ``python -m crawler.main`` in a new process group, kills the group
 when the time limit passes (the run is then recorded as failed with reason "time limit"), and returns the numbers
-of the ``crawl_runs`` row. This module does not import Scrapy.
+of the ``crawl_runs`` row. The child closes itself before that, early enough to wait for its downloads in flight and
+record its counters (:func:`crawler.settings.crawl_deadlines`); the kill is for a child that does not.
+This module does not import Scrapy.
 
 The child's log (Scrapy's log, and anything else it prints) is kept: by default in the data folder, the parent of
 the blob folder, as ``logs/crawl-<portal>-<run id>.log``, named in the run's ``log_path``. Everything the child
@@ -33,7 +35,7 @@ from typing import IO, Any, BinaryIO
 
 import crawler
 from crawler.job import CrawlJob
-from crawler.settings import soft_time_limit
+from crawler.settings import crawl_deadlines
 from monitor.clock import Clock
 from monitor.config import Config, load_config
 from monitor.store import Store
@@ -149,6 +151,7 @@ def crawl_portal(
         started_at = clock.now() if clock is not None else datetime.now(UTC)
         offset = (started_at - datetime.now(UTC)).total_seconds() if clock is not None else 0.0
         run_id = store.crawl.start_run(portal_id, started_at)
+        soft_limit, download_timeout = crawl_deadlines(limit, portal.timeout)
         job = CrawlJob(
             run_id=run_id,
             portal=portal,
@@ -157,7 +160,8 @@ def crawl_portal(
             database_url=store.db.url,
             blobs_dir=str(blobs),
             cache_dir=str(cache),
-            time_limit=soft_time_limit(limit),
+            time_limit=soft_limit,
+            download_timeout=download_timeout,
             log_level=log_level,
             clock_offset=offset,
         )

@@ -5,8 +5,11 @@ Rules:
 - Polite by default: robots.txt obeyed, AutoThrottle on, at most ``portal.concurrency`` (≤ 2) requests at a time
   per domain, ``portal.download_delay`` between them, a User-Agent naming nianbao and the configured contact,
   retries with exponential back-off, a time limit per crawl, ``portal.max_bytes`` per download.
-- Only the configured domains: Scrapy's offsite filter, and before it our own guard on every request
-  (redirects and robots.txt included).
+- Only the configured portal: Scrapy's offsite filter (host names), and before it our own guard on every request
+  (redirects, attachments and robots.txt included): the hosts of ``allowed_domains`` on the origins the
+  configuration names or the standard ports (:mod:`crawler.origins`).
+- A crawl that reaches its time limit records its run: the spider closes itself early enough to wait out the
+  downloads in flight (:func:`crawl_deadlines`) before the parent kills it.
 - Incremental: column pages go through the HTTP cache with ``RFC2616Policy``; every column request carries
   ``Cache-Control: max-age=0`` and ``no-cache`` in responses is ignored, so every column request is conditional
   (If-None-Match / If-Modified-Since) and an unchanged page answers 304. Documents bypass the cache: their
@@ -21,13 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from crawler.job import CrawlJob
+from crawler.origins import portal_origins
 
 VERSION = "0.1"
 RETRY_TIMES = 2
 RETRY_BACKOFF_MIN = 0.1  # seconds; the base is the portal's download delay, but never below this
 REDIRECT_MAX_TIMES = 5
 AUTOTHROTTLE_MAX_DELAY = 60.0
-SOFT_LIMIT_MARGIN = 0.1  # the spider closes itself this share (2–30 s) before the parent's hard limit
+SOFT_LIMIT_MARGIN = 0.1  # the spider closes itself at least this share (2–30 s) before the parent's hard limit
+#: Seconds the child needs beside its downloads: starting (imports, opening the store) and, once the spider has
+#: closed, recording the run.
+CLOSE_DOWN_SECONDS = 5.0
 
 
 def user_agent(contact: str) -> str:
@@ -37,9 +44,23 @@ def user_agent(contact: str) -> str:
 
 
 def soft_time_limit(hard_limit: float) -> float:
-    """When the spider closes itself, given the parent's hard limit (a closed spider still records its run)."""
+    """When the spider closes itself, given the parent's hard limit, leaving no room for downloads in flight (see
+    :func:`crawl_deadlines` for a crawl's)."""
     margin = min(30.0, max(2.0, hard_limit * SOFT_LIMIT_MARGIN))
     return max(1.0, hard_limit - margin)
+
+
+def crawl_deadlines(hard_limit: float, download_timeout: float) -> tuple[float, float]:
+    """(when the spider closes itself, the download timeout) of a crawl the parent kills at ``hard_limit``.
+
+    A closing spider waits for the downloads in flight (at most the download timeout each; they run side by
+    side) and then records the run, so it must close at least the download timeout plus
+    :data:`CLOSE_DOWN_SECONDS` before the kill. When the limit is too short for the portal's timeout, the
+    timeout is shortened to half of what is left.
+    """
+    timeout = min(float(download_timeout), max(1.0, (hard_limit - CLOSE_DOWN_SECONDS) / 2))
+    margin = max(hard_limit - soft_time_limit(hard_limit), timeout + CLOSE_DOWN_SECONDS)
+    return max(1.0, hard_limit - margin), timeout
 
 
 def crawl_settings(job: CrawlJob) -> dict[str, Any]:
@@ -57,7 +78,7 @@ def crawl_settings(job: CrawlJob) -> dict[str, Any]:
         "AUTOTHROTTLE_START_DELAY": max(portal.download_delay, 0.0),
         "AUTOTHROTTLE_MAX_DELAY": AUTOTHROTTLE_MAX_DELAY,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
-        "DOWNLOAD_TIMEOUT": portal.timeout,
+        "DOWNLOAD_TIMEOUT": job.timeout(),
         "DOWNLOAD_MAXSIZE": portal.max_bytes,
         "DOWNLOAD_WARNSIZE": max(portal.max_bytes // 2, 1),
         "RETRY_ENABLED": True,
@@ -89,4 +110,5 @@ def crawl_settings(job: CrawlJob) -> dict[str, Any]:
             "crawler.throttle.RevalidatingAutoThrottle": 0,
         },
         "NIANBAO_ALLOWED_DOMAINS": list(portal.allowed_domains),
+        "NIANBAO_ALLOWED_ORIGINS": portal_origins(job.configured_urls()),
     }

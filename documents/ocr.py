@@ -12,14 +12,11 @@ A document read this way is not machine-readable (rule D604).
 
 from __future__ import annotations
 
-import contextvars
 import ctypes
 import io
 import os
 import threading
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -29,6 +26,8 @@ import onnxruntime  # type: ignore[import-untyped]
 from PIL import Image, ImageSequence, UnidentifiedImageError
 from rapidocr import RapidOCR
 
+from documents import budget as _budget
+from documents.budget import Budget
 from documents.errors import ExtractionError
 from documents.grid import BoxCell, Fragment, fragment
 from documents.layout import TextLine, drop_page_furniture, group_lines, join_lines
@@ -53,35 +52,9 @@ _MIN_INK = 2  # ink pixels in a row or column of pixels for it to hold text
 _BORDER = 24  # pixels of white kept around the ink: the detector needs the margin round a line's edge
 #: One page at a time through the engine: its settings are changed for each page.
 _ENGINE_LOCK = threading.Lock()
-#: Longest the OCR of one document may take, in seconds (a 40-page scan takes about 90 s on one core).
-MAX_OCR_SECONDS = 300.0
-_LIMIT: contextvars.ContextVar[float] = contextvars.ContextVar("ocr_seconds", default=MAX_OCR_SECONDS)
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Within the block, the OCR of one document may take at most ``seconds`` (default :data:`MAX_OCR_SECONDS`)."""
-    token = _LIMIT.set(seconds)
-    try:
-        yield
-    finally:
-        _LIMIT.reset(token)
-
-
-class Budget:
-    """The OCR time one document may still spend; :meth:`check` before each page refuses the document past it."""
-
-    def __init__(self) -> None:
-        self.limit = _LIMIT.get()
-        self.started = time.monotonic()
-
-    def check(self, done: int, total: int) -> None:
-        """Raise ExtractionError when the time is up with pages ``done`` of ``total`` read."""
-        if time.monotonic() - self.started > self.limit:
-            raise ExtractionError(
-                f"扫描件文字识别超过 {self.limit:.0f} 秒的时限（已识别 {done}/{total} 页），已停止；"
-                "请索取可复制文字的版本或分拆后再检查"
-            )
+# The OCR time bound lives in documents.budget (no engine to load); its old home still names it.
+MAX_OCR_SECONDS = _budget.MAX_OCR_SECONDS
+time_limit = _budget.time_limit
 
 
 @lru_cache(maxsize=1)

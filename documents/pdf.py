@@ -12,7 +12,7 @@ x0,top,x1,bottom`` in points from the page's top-left corner.
 
 Limits: a PDF of more than :data:`MAX_PAGES` pages is refused (an annual report has 5–30), as is a scan of more
 than :data:`MAX_OCR_PAGES` pages (OCR takes seconds a page) and one whose OCR runs past its time limit
-(:data:`documents.ocr.MAX_OCR_SECONDS`); encrypted and damaged files are refused by name.
+(:data:`documents.budget.MAX_OCR_SECONDS`, an overall bound); encrypted and damaged files are refused by name.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pypdfium2.raw as pdfium_raw  # type: ignore[import-untyped]
 
+from documents.budget import Budget
 from documents.errors import ExtractionError
 from documents.grid import BoxCell, Fragment, fragment
 from documents.layout import TextLine, drop_page_furniture, group_lines, join_lines
@@ -84,9 +85,9 @@ def _extract(pdf: Any) -> Document:
         raise ExtractionError(f"PDF 中有 {len(scanned)} 页是没有文字层的扫描图像，超过可识别的 {MAX_OCR_PAGES} 页上限")
     read: dict[int, PageContent] = {}
     if scanned:
-        from documents.ocr import Budget, ocr_pdf_page  # noqa: PLC0415  (OCR's engine and models load only for scans)
+        budget = Budget()  # before the OCR engine loads: its loading counts against the bound
+        from documents.ocr import ocr_pdf_page  # noqa: PLC0415  (OCR's engine and models load only for scans)
 
-        budget = Budget()
         for done, number in enumerate(scanned):
             budget.check(done, len(scanned))
             read[number] = ocr_pdf_page(pdf, number)

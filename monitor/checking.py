@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from documents import MAX_BYTES, ExtractionError, extract
 from rules import CheckResult, Context, NotAReportError, parse_report, run_rules
@@ -32,6 +32,13 @@ class FileCheck:
     result: CheckResult
 
 
+def _unreadable(error: OSError, what: str = "文件") -> str:
+    """Why a file or directory could not be read, in Chinese (a permission error named as such)."""
+    if isinstance(error, PermissionError) or error.errno in (errno.EACCES, errno.EPERM):
+        return f"没有读取该{what}的权限"
+    return f"无法读取{what}（{error.strerror or type(error).__name__}）"
+
+
 def read_input(path: str, max_bytes: int = MAX_BYTES) -> bytes:
     """Read a file for checking, refusing missing, unreadable, empty and oversized files before reading them."""
     try:
@@ -39,7 +46,7 @@ def read_input(path: str, max_bytes: int = MAX_BYTES) -> bytes:
     except FileNotFoundError:
         raise InputError(path, "文件不存在") from None
     except OSError as exc:
-        raise InputError(path, f"无法读取文件（{exc.strerror}）") from None
+        raise InputError(path, _unreadable(exc)) from None
     if os.path.isdir(path):
         raise InputError(path, "这是一个目录")
     if size > max_bytes:
@@ -48,7 +55,7 @@ def read_input(path: str, max_bytes: int = MAX_BYTES) -> bytes:
         with open(path, "rb") as handle:
             return handle.read(max_bytes + 1)
     except OSError as exc:
-        raise InputError(path, f"无法读取文件（{exc.strerror}）") from None
+        raise InputError(path, _unreadable(exc)) from None
 
 
 def load_report(path: str, *, excerpt: bool = False, max_bytes: int = MAX_BYTES) -> tuple[bytes, AnnualReport]:
@@ -71,20 +78,33 @@ def check_file(path: str, context: Context, *, max_bytes: int = MAX_BYTES) -> Fi
     return FileCheck(path, hashlib.sha256(data).hexdigest(), report.document.format, result)
 
 
-def expand_inputs(paths: list[str]) -> Iterator[str]:
-    """Files named, with directories replaced by the files under them (sorted, hidden ones skipped).
-
-    Raises :class:`InputError` for a directory with no files in it.
-    """
+def expand_inputs(paths: list[str]) -> Iterator[str | InputError]:
+    """Files named, with directories replaced by the files under them (sorted, hidden ones skipped), and an
+    :class:`InputError` in place of a directory that cannot be read (a permission error named as such) or has
+    no files in it."""
     for path in paths:
-        if os.path.isdir(path):
-            found = sorted(
-                str(p)
-                for p in Path(path).rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not found:
-                raise InputError(path, "目录中没有可检查的文件")
-            yield from found
-        else:
+        if not os.path.isdir(path):
             yield path
+            continue
+        found, problems = _walk(path)
+        yield from problems
+        if not found and not problems:
+            yield InputError(path, "目录中没有可检查的文件")
+        yield from sorted(found)
+
+
+def _walk(path: str) -> tuple[list[str], list[InputError]]:
+    """The files under directory ``path`` (hidden ones skipped), and the directories that could not be read."""
+    found: list[str] = []
+    problems: list[InputError] = []
+
+    def failed(error: OSError) -> None:
+        problems.append(InputError(error.filename or path, _unreadable(error, "目录")))
+
+    for folder, folders, files in os.walk(path, onerror=failed):
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        for name in files:
+            candidate = os.path.join(folder, name)
+            if not name.startswith(".") and os.path.isfile(candidate):
+                found.append(candidate)
+    return found, problems

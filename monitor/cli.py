@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TextIO
 
+from documents.budget import MAX_OCR_SECONDS, time_limit
 from monitor import ruledocs
 from monitor.checking import InputError, check_file, expand_inputs, load_report
-from monitor.output import Tally, as_json, as_text, findings_count
+from monitor.output import Tally, as_json, as_text, display_path, findings_count
 from rules import Context
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -31,6 +32,16 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD，收到 {text!r}") from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"时限应为 0 到 86400 之间的秒数，收到 {text!r}")
+    return value
 
 
 def _year(text: str) -> int:
@@ -59,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--excerpt", action="store_true", help="文件只是报告的节选：找不到的部分和表格不作为问题")
     check.add_argument(
         "--min-severity", choices=("info", "warning", "error"), default="info", help="只报告不低于此严重程度的问题（默认 info）"
+    )
+    check.add_argument(
+        "--time-limit",
+        type=_seconds,
+        default=MAX_OCR_SECONDS,
+        metavar="SECONDS",
+        help=f"每个扫描件文字识别的总时限，超过即停止并报告（秒，默认 {MAX_OCR_SECONDS:g}）",
     )
 
     rules = sub.add_parser("rules", help="规则目录")
@@ -126,6 +144,18 @@ def build_parser() -> argparse.ArgumentParser:
     unmute.add_argument("finding", help="问题编号或指纹")
     unmute.add_argument("--by", required=True, help="处理人")
     unmute.add_argument("--reason", default="", help="说明")
+
+    outbox = sub.add_parser("outbox", help="通知发送队列：查看、重发、取消")
+    outbox_sub = outbox.add_subparsers(dest="outbox_command", required=True, parser_class=_Parser)
+    outbox_sub.add_parser("list", help="列出待发送、发送失败和已取消的通知", parents=[_config_option()])
+    again = outbox_sub.add_parser("retry", help="立即重发（服务在一分钟内发送）", parents=[_config_option()])
+    which = again.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="?", type=int, help="通知编号（nianbao outbox list 的第一列）")
+    which.add_argument("--all-failed", action="store_true", help="重发全部发送失败的通知")
+    drop = outbox_sub.add_parser("drop", help="取消一条通知（不再发送）", parents=[_config_option()])
+    drop.add_argument("id", type=int, help="通知编号")
+    drop.add_argument("--reason", required=True, help="取消原因（记录在案）")
+    drop.add_argument("--by", help="处理人（默认为当前系统用户）")
     return parser
 
 
@@ -148,7 +178,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         try:
             _data, previous = load_report(args.previous)
         except InputError as exc:
-            err.write(f"nianbao: {exc.path}: {exc.reason}（--previous）\n")
+            err.write(f"nianbao: {display_path(exc.path)}: {exc.reason}（--previous）\n")
             return EXIT_INPUT
     context = Context(
         year=args.year,
@@ -158,29 +188,30 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         excerpt=args.excerpt,
         deadline=args.deadline,
     )
-    try:
-        paths = list(expand_inputs(args.files))
-    except InputError as exc:
-        err.write(f"nianbao: {exc.path}: {exc.reason}\n")
-        return EXIT_INPUT
+    paths = list(expand_inputs(args.files))  # an InputError in place of a directory that cannot be read
     show_progress = err.isatty() and len(paths) >= _PROGRESS_MIN_FILES
     started = time.monotonic()
     tally = Tally()
     with_findings = 0
-    for index, path in enumerate(paths, 1):
+    for index, item in enumerate(paths, 1):
+        path = item.path if isinstance(item, InputError) else item
         try:
-            checked = check_file(path, context)
+            if isinstance(item, InputError):
+                raise item
+            with time_limit(args.time_limit):
+                checked = check_file(path, context)
         except InputError as exc:
             tally.unreadable += 1
             if show_progress:
                 err.write("\r\x1b[K")
-            err.write(f"nianbao: {exc.path}: {exc.reason}\n")
+            err.write(f"nianbao: {display_path(exc.path)}: {exc.reason}\n")
             continue
         except Exception as exc:  # a bug must not cost the other files their results
             if os.environ.get("NIANBAO_DEBUG"):
                 raise
             tally.unreadable += 1
-            err.write(f"nianbao: {path}: 内部错误（{type(exc).__name__}: {exc}），请将此文件报告给开发者\n")
+            problem = " ".join(str(exc).split())
+            err.write(f"nianbao: {display_path(path)}: 内部错误（{type(exc).__name__}: {problem}），请将此文件报告给开发者\n")
             continue
         if findings_count(checked, args.min_severity):
             with_findings += 1
@@ -250,6 +281,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from notifications.cli import run_digest
 
         return run_digest(args.config, args.week, args.send, out, err)
+    if args.command == "outbox":
+        from notifications.outbox_cli import run_outbox
+
+        return run_outbox(args, out, err)
     if args.command in ("config", "db", "findings"):
         from monitor import admin
 

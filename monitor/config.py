@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from monitor.secrets import inline_secrets
 from rules.deadlines import default_deadline, fixed_by_law
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ class Notifications:
     max_attempts: int = 8
     retry_base_seconds: int = 60
     county_summary: bool = True
+    slow_retry_interval: int = 6 * 3600  # seconds between retries once max_attempts are used up
 
 
 @dataclass(frozen=True)
@@ -425,16 +427,18 @@ def _unique(ids: list[str], key: str) -> None:
         seen.add(value)
 
 
-_INLINE_SECRET = re.compile(r"://[^/@\s]*:[^/@\s$]+@|[?&](?:token|secret|key|password|access_token)=(?!\$\{)[^&\s]+", re.I)
-
-
 def _notifications(reader: _Reader) -> Notifications:
     targets = []
     for index, item in enumerate(reader.get("targets", _items, _no_items())):
         target = _Reader(item, f"{reader.key('targets')}[{index}]")
         url = target.get("url", _str, required=True)
-        if _INLINE_SECRET.search(url):
-            raise ConfigError(f"{target.key('url')}: holds a password or token; write it as ${{ENV_NAME}} and set the variable")
+        secrets = inline_secrets(url)
+        if secrets:
+            scheme = url.partition("://")[0].lower() or "?"
+            raise ConfigError(
+                f"{target.key('url')}: holds a password or token — 通知地址（{scheme}://）中直接写入了密钥"
+                f"（{'、'.join(secrets)}）；请改写为 ${{环境变量名}}，并在 nianbao.env 中设置该变量"
+            )
         targets.append(Target(tag=target.get("tag", _str, required=True), url=url))
         target.done()
     quiet = reader.get("quiet_hours", _str, None)
@@ -453,6 +457,7 @@ def _notifications(reader: _Reader) -> Notifications:
         max_attempts=reader.get("max_attempts", _int, 8),
         retry_base_seconds=reader.get("retry_base_seconds", _int, 60),
         county_summary=reader.get("county_summary", _bool, True),
+        slow_retry_interval=reader.get("slow_retry_interval", _duration, 6 * 3600),
     )
     reader.done()
     return result

@@ -1,8 +1,14 @@
-"""How check results are printed: one line per finding (text) or one JSON object per file."""
+"""How check results are printed: one line per finding (text) or one JSON object per file.
+
+A file name is printed safely whatever its bytes (:func:`display_path`): a name with control characters (a
+newline), bytes that are not UTF-8, a backslash or a double quote is written the way git quotes one, in double
+quotes with C escapes (``"a\\nb.pdf"``, ``"\\xff.pdf"``), so every result stays one line and the output encodes.
+"""
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +18,38 @@ from rules.locations import describe
 from rules.rule import SEVERITY_RANK, SEVERITY_ZH, Outcome
 
 SCHEMA = "nianbao.check/1"
+
+
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\", '"': '\\"'}
+
+
+def _escaped(char: str) -> str | None:
+    """The escape of one character of a name, None when it is printed as it is."""
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (the file system's surrogate escape)
+        return f"\\x{code - 0xDC00:02x}"
+    if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):  # controls, format characters, separators
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    return None
+
+
+def display_path(path: str) -> str:
+    """``path`` as printed: as it is, or quoted and escaped (like git) when it holds anything unsafe on a line."""
+    escapes = [_escaped(char) for char in path]
+    if not any(escapes):
+        return path
+    return '"' + "".join(e if e is not None else c for c, e in zip(path, escapes, strict=True)) + '"'
+
+
+def _json_path(path: str) -> str:
+    """The path in JSON: as it is when it is text (JSON escapes controls itself), else as displayed."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return display_path(path)
+    return path
 
 
 def _visible(check: FileCheck, min_severity: str) -> list[tuple[Outcome, str]]:
@@ -32,11 +70,12 @@ def _position(outcome: Outcome) -> str:
 def as_text(check: FileCheck, min_severity: str) -> list[str]:
     """``文件:位置: 规则 严重程度 消息`` lines, then the uncertain outcomes for a person to review."""
     lines = []
+    name = display_path(check.path)
     for outcome, _fp in _visible(check, min_severity):
         severity = SEVERITY_ZH[outcome.effective_severity]
-        lines.append(f"{check.path}:{_position(outcome)}: {outcome.rule.id} {severity} {outcome.message}")
+        lines.append(f"{name}:{_position(outcome)}: {outcome.rule.id} {severity} {outcome.message}")
     for outcome in check.result.uncertain:
-        lines.append(f"{check.path}:{_position(outcome)}: {outcome.rule.id} 待人工核对 {outcome.message}")
+        lines.append(f"{name}:{_position(outcome)}: {outcome.rule.id} 待人工核对 {outcome.message}")
     return lines
 
 
@@ -70,7 +109,7 @@ def as_json(check: FileCheck, min_severity: str) -> str:
     report = check.result.report
     payload: dict[str, Any] = {
         "schema": SCHEMA,
-        "source": {"path": check.path, "sha256": check.sha256, "format": check.format},
+        "source": {"path": _json_path(check.path), "sha256": check.sha256, "format": check.format},
         "report": {
             "title": report.title,
             "body": report.body,

@@ -166,6 +166,10 @@ class DemoPortal:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         self.server.misbehaving[route.partition("?")[0]] = (mode, seconds)
 
+    def redirect(self, route: str, location: str) -> None:
+        """Make ``route`` answer 302 to ``location`` (any address, another server's included)."""
+        self.server.redirects[route.partition("?")[0]] = location
+
     def behave(self, route: str | None = None) -> None:
         """Stop a route (or every route) misbehaving."""
         if route is None:

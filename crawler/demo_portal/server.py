@@ -86,6 +86,10 @@ class _Handler(BaseHTTPRequestHandler):
         mode, seconds = self.server.misbehaving.get(path, (None, 0.0))
         self.server.entered()
         try:
+            location = self.server.redirects.get(path)
+            if location is not None:
+                self._send(302, b"", "text/html", {"Location": location})
+                return
             if mode is not None and mode != "slow":
                 self._misbehave(mode, route)
                 return
@@ -162,7 +166,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class DemoServer(ThreadingHTTPServer):
-    """The server of one demo site; ``misbehaving`` maps a path to (mode, seconds), ``log`` lists the requests."""
+    """The server of one demo site; ``misbehaving`` maps a path to (mode, seconds), ``redirects`` a path to the
+    address it redirects to (302), ``log`` lists the requests."""
 
     daemon_threads = True
     block_on_close = False
@@ -172,6 +177,7 @@ class DemoServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), _Handler)
         self.site = site
         self.misbehaving: dict[str, tuple[str, float]] = {}
+        self.redirects: dict[str, str] = {}
         self.log: list[Logged] = []
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests answered at the same time (politeness checks)

@@ -30,7 +30,8 @@ from crawler.health import CrawlHealth
 from crawler.items import FetchedDocument, RejectedDocument
 from crawler.job import CrawlJob
 from crawler.links import Entry, attachment_links, is_list_url, looks_not_found, read_list
-from crawler.middlewares import OUTSIDE, host_allowed
+from crawler.middlewares import OUTSIDE
+from crawler.origins import portal_origins, url_allowed
 from crawler.titles import about_reports, is_report_title, list_entry, looks_like_column_name, report_year
 from documents import detect_format
 from documents.encoding import decode_page
@@ -109,7 +110,8 @@ class PortalSpider(Spider):
         super().__init__(**kwargs)
         self.job = job
         self.portal = job.portal
-        self.allowed_domains = list(job.portal.allowed_domains)
+        self.allowed_domains = list(job.portal.allowed_domains)  # Scrapy's offsite filter: host names only
+        self.origins = frozenset(portal_origins(job.configured_urls()))
         self.crawl_store = store.crawl
         self.health = health
         self.matcher = BodyMatcher(job.bodies)
@@ -141,8 +143,7 @@ class PortalSpider(Spider):
                 yield request
 
     def _allowed(self, url: str) -> bool:
-        parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and host_allowed(parts.hostname, self.portal.allowed_domains)
+        return url_allowed(url, self.portal.allowed_domains, self.origins)
 
     def _list_request(self, url: str, column: Column, *, configured: bool) -> Request | None:
         key = canonical(url)
@@ -374,7 +375,7 @@ class PortalSpider(Spider):
         request = getattr(failure, "request", None)
         if request is None:
             return
-        reason = failures.describe(failure, timeout=self.portal.timeout, max_bytes=self.portal.max_bytes)
+        reason = failures.describe(failure, timeout=self.job.timeout(), max_bytes=self.portal.max_bytes)
         listing: Listing | None = request.meta.get("nianbao_list")
         if listing is not None:
             if listing.configured:

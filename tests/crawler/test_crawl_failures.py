@@ -142,6 +142,30 @@ def test_the_time_limit_ends_the_crawl_and_fails_the_run(portal: DemoPortal, wor
     assert [e["reason"] for e in _failed_events(workspace)] == ["time limit"]
 
 
+def test_a_crawl_at_its_time_limit_closes_itself_and_keeps_its_counters(portal: DemoPortal, workspace: Workspace) -> None:
+    """A body's column hangs past the download timeout: the spider closes itself early enough to wait out the
+    download in flight and record the run's counters (requests, pages) before the parent's kill."""
+    portal.misbehave("/zwgk/zfxxgknb/shenji/", "slow", seconds=60)
+    limit = 20
+    summary = workspace.crawl(portal.config, time_limit=limit)
+    assert (summary.status, summary.finish_reason) == ("failed", "time limit")
+    assert summary.requests >= 3 and summary.pages >= 1 and summary.new_documents >= 1, summary
+    assert [e for e in summary.errors if e.get("kind") == "run"] == []  # recorded by the child, not abandoned
+    assert "closespider_timeout" in (workspace.folder / "crawl.log").read_text(encoding="utf-8", errors="replace")
+    assert summary.seconds < limit + 3
+
+
+def test_the_close_down_margin_covers_the_download_timeout() -> None:
+    from crawler.settings import CLOSE_DOWN_SECONDS, crawl_deadlines
+
+    for hard, timeout in ((900, 30), (120, 60), (20, 10), (60, 30), (4, 10), (1, 30)):
+        soft, effective = crawl_deadlines(hard, timeout)
+        assert effective <= timeout and soft >= 1
+        if hard >= 2 + CLOSE_DOWN_SECONDS + 2:  # room enough to crawl at all
+            assert soft + effective + CLOSE_DOWN_SECONDS <= hard, (hard, timeout)
+    assert crawl_deadlines(900, 30) == (865.0, 30.0)
+
+
 def test_the_folder_of_a_crawl_whose_parent_was_killed_is_removed_by_the_next_crawl(portal: DemoPortal, tmp_path: Path) -> None:
     """The process that runs crawl_portal is killed with SIGKILL while its crawl child waits on a slow column, so
     it never removes the crawl's temporary folder; the next crawl does (its parent is dead), and leaves alone the
