@@ -145,8 +145,10 @@ def store_counts(database: Path) -> dict[str, int]:
         "d601": "SELECT count(*) FROM findings WHERE rule = 'D601' AND state = 'open'",
         "review": "SELECT count(*) FROM review_items",
         "sent": "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL",
-        "unsent": "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL",
-        "gave_up": "SELECT count(*) FROM outbox WHERE gave_up_at IS NOT NULL",
+        # Waiting to be sent (a row whose attempts are used up is still retried slowly until sent or dropped).
+        "unsent": "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND dropped_at IS NULL AND gave_up_at IS NULL",
+        "gave_up": "SELECT count(*) FROM outbox WHERE dropped_at IS NOT NULL OR gave_up_at IS NOT NULL",
+        "slow_retry": "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND exhausted_at IS NOT NULL",
         "events": "SELECT count(*) FROM events",
     }
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
