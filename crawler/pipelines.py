@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from crawler.health import CrawlHealth
 from crawler.items import FetchedDocument, RejectedDocument
+from monitor.store.faults import fault
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -36,6 +37,7 @@ class StorePipeline:
         if isinstance(item, FetchedDocument):
             outcome, _document_id = spider.crawl_store.record(item)
             spider.health.count(outcome)
+            fault("crawl.after_record")
         elif isinstance(item, RejectedDocument):
             spider.crawl_store.reject(
                 item.url,

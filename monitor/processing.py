@@ -20,6 +20,7 @@ from documents.dates import FIRST_SEEN
 from monitor.clock import Clock, local_date, reporting_year
 from monitor.config import Body, Config
 from monitor.store import Store
+from monitor.store.faults import fault
 from monitor.store.findings import FindingInput, Reconciled, combine, open_scopes, reconcile, set_finding_documents
 from monitor.store.outbox import OutboxDraft, add_drafts
 from monitor.store.registry import (
@@ -246,6 +247,7 @@ class Processor:
             set_document_body(session, version.document_id, body.id, year)
             others = [v for v in current_versions(session, body.id, year) if v.version_id != version.version_id]
             crawling = crawl_in_progress(session, version.document_id)
+        fault("check.after_attribution")
         parsed = [_Parsed(version, report)]
         for other in others:
             try:
@@ -258,6 +260,7 @@ class Processor:
             stats.deferred += 1
             return
         self._reconcile(parsed, body, year, now, stats)
+        fault("check.after_commit")
 
     def _findings(
         self, item: _Parsed, body: Body | None, year: int | None, previous: AnnualReport | None

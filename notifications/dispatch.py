@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import signal
 import threading
 import time
 from collections.abc import Sequence
@@ -41,6 +39,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.config import Config
 from monitor.store import Database
+from monitor.store.faults import SEND_POINTS, fault
 from monitor.store.notify_queries import ReportRef, Session, mark_notified, report_ref
 from monitor.store.outbox import (
     OutboxItem,
@@ -62,16 +61,8 @@ log = logging.getLogger("nianbao.notifications")
 #: A claim not renewed for this long is a crashed worker's: the row may be taken again.
 LEASE_SECONDS = 60
 
-FAULT_ENV = "NIANBAO_FAULT"
-#: Where ``NIANBAO_FAULT`` can kill a dispatcher: after the claim was committed, after "sending to T" was
-#: committed, after the request left (T accepted) but before that was committed, after the outcome was committed.
-FAULT_POINTS = ("after_claim", "after_sending", "after_send", "after_commit")
-
-
-def fault(point: str) -> None:
-    """Fault injection: kill this process with SIGKILL when ``NIANBAO_FAULT`` names ``point`` (tests only)."""
-    if os.environ.get(FAULT_ENV) == point:
-        os.kill(os.getpid(), signal.SIGKILL)
+#: Where ``NIANBAO_FAULT`` can kill a dispatcher (see :mod:`monitor.store.faults`).
+FAULT_POINTS = SEND_POINTS
 
 
 def notice_id(item: OutboxItem) -> str:

@@ -31,9 +31,10 @@ from sqlalchemy import select
 from monitor.config import Config
 from monitor.processing import sync
 from monitor.store import Store
+from monitor.store.faults import FAULT_ENV
 from monitor.store.findings import reconcile
 from monitor.store.models import Outbox
-from notifications.dispatch import FAULT_ENV, FAULT_POINTS, LEASE_SECONDS, dispatch_once
+from notifications.dispatch import FAULT_POINTS, LEASE_SECONDS, dispatch_once
 from notifications.policy import check_policy
 from notifications.transports import IDEMPOTENCY_HEADER
 from tests.notifications.conftest import T0, Receiver, findings, free_port, make_config, write_config
