@@ -14,6 +14,7 @@ from typing import TextIO
 from documents.budget import MAX_OCR_SECONDS, time_limit
 from monitor import ruledocs
 from monitor.checking import InputError, check_file, expand_inputs, load_report
+from monitor.config import ConfigError
 from monitor.output import Tally, as_json, as_text, display_path, findings_count
 from rules import Context
 
@@ -239,6 +240,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     args = build_parser().parse_args(argv)
     try:
         return _run(args, out, err)
+    except ConfigError as exc:  # every command that reads nianbao.yaml: one line, exit 2
+        err.write(f"nianbao: 配置错误：{exc}\n")
+        return EXIT_INPUT
     except BrokenPipeError:
         # The reader went away (``nianbao demo | head``): stop quietly, as other command-line tools do.
         with contextlib.suppress(OSError):
@@ -262,13 +266,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return run_crawl(args, out, err)
     if args.command in ("serve", "run-once"):
         from monitor import service
-        from monitor.config import ConfigError
 
-        try:
-            return service.serve(args.config, out) if args.command == "serve" else service.run_once(args.config, out)
-        except ConfigError as exc:
-            err.write(f"nianbao: 配置错误：{exc}\n")
-            return EXIT_INPUT
+        return service.serve(args.config, out) if args.command == "serve" else service.run_once(args.config, out)
     if args.command == "dashboard":
         from monitor.dashboard.cli import hash_password_command
 

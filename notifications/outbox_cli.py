@@ -20,7 +20,6 @@ from typing import TextIO
 
 from monitor.app import App
 from monitor.clock import local_time
-from monitor.config import ConfigError
 from monitor.store.notify_queries import outbox_counts
 from monitor.store.outbox import OutboxRow, drop, failed_ids, get_row, retry, unsent_rows
 from notifications.render import duration_zh, notification_zh
@@ -107,11 +106,7 @@ def _drop(app: App, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def run_outbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run ``nianbao outbox <list|retry|drop>``: 0 done, 2 bad input or configuration."""
-    try:
-        app = App.load(args.config)
-    except ConfigError as exc:
-        err.write(f"nianbao: 配置错误：{exc}\n")
-        return EXIT_INPUT
+    app = App.load(args.config)  # a ConfigError is the command line's to report
     try:
         if args.outbox_command == "list":
             return _list(app, out)

@@ -264,7 +264,8 @@ class PortalSpider(Spider):
             callback=self.parse_document,
             errback=self.failed,
             headers=headers,
-            meta={"nianbao_doc": found, "dont_cache": True, "handle_httpstatus_list": [304]},
+            # What the store knew when asking: the 304 and failure paths need it, not a second query.
+            meta={"nianbao_doc": found, "nianbao_known": known, "dont_cache": True, "handle_httpstatus_list": [304]},
             dont_filter=True,
         )
 
@@ -274,7 +275,7 @@ class PortalSpider(Spider):
         now = self._now()
         url = listed_url(response)  # a redirected document stays known under the address it is listed with
         if response.status == 304:
-            self._still_listed(url, self.crawl_store.known(url), found, now, reached=True)
+            self._still_listed(url, response.meta.get("nianbao_known"), found, now, reached=True)
             self.health.unchanged_documents += 1
             yield from self._attachments_of_stored_page(url, found, now)
             return
@@ -393,7 +394,7 @@ class PortalSpider(Spider):
         if failures.not_taken(reason):
             self.health.error("document", url, reason)
         else:
-            known = self.crawl_store.known(url)
+            known: KnownDocument | None = request.meta.get("nianbao_known")
             judged = failures.judge(reason, known.failures if known is not None else 0, now)
             self.health.document_failed(url, reason)
         title, attribution, year = self._as_listed(found)

@@ -78,14 +78,6 @@ def end_session(session: Session, token: str, *, now: datetime) -> bool:
     return cast("CursorResult[Any]", session.execute(statement)).rowcount > 0
 
 
-def end_user_sessions(session: Session, user: str, *, now: datetime) -> int:
-    """End every running session of ``user`` (all devices); returns how many were ended."""
-    statement = (
-        update(DashboardSession).where(DashboardSession.user == user, DashboardSession.ended_at.is_(None)).values(ended_at=now)
-    )
-    return cast("CursorResult[Any]", session.execute(statement)).rowcount
-
-
 def purge_sessions(session: Session, *, before: datetime) -> int:
     """Delete the sessions that expired or ended before ``before`` (they can never be valid again)."""
     statement = delete(DashboardSession).where(or_(DashboardSession.expires_at < before, DashboardSession.ended_at < before))

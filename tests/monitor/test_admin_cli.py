@@ -173,3 +173,14 @@ def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stderr) == (141, "")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["recheck"], ["outbox", "list"], ["outbox", "drop", "1", "--reason", "x"], ["digest"], ["run-once"], ["findings", "list"]],
+)
+def test_every_command_reading_the_configuration_reports_a_bad_one_in_one_line(command: list[str], tmp_path: Path) -> None:
+    bad = tmp_path / "nianbao.yaml"
+    bad.write_text("county: {name: 某县}\nbodies: 3\n", encoding="utf-8")
+    status, _out, err = cli(*command, "-c", str(bad))
+    assert (status, err) == (2, f"nianbao: 配置错误：{bad}: bodies: must be a list of mappings\n")
