@@ -6,6 +6,11 @@ crawler itself failed. A failed run is a crawl problem: the monitor must not rea
 publish. Problems with single documents are listed in ``errors`` and do not fail the run; the listed documents
 that could not be fetched (failed in this run, or not asked while waiting out their back-off) are counted in
 ``unreachable_documents``.
+
+A column that disappears without an error is a crawl problem too: the report entries listed under each configured
+column (its sub-columns and other pages included) are counted in ``column_counts`` and kept with the run, and a
+column that answers but lists no report while the previous finished run of the portal listed at least
+:data:`EMPTY_AFTER` there fails the run ("column empty"), rather than reading as bodies that published nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +21,14 @@ from typing import Any
 from monitor.store import CrawlStats
 
 TIME_LIMIT = "time limit"
+#: A column that listed at least this many reports on the previous finished run and none now has disappeared.
+EMPTY_AFTER = 3
+EMPTY = "column empty"
+
+
+def empty_reason(before: int) -> str:
+    """The problem of a column that lists no report where the previous finished run listed ``before``."""
+    return f"{EMPTY}: listed 0 reports, the last run listed {before}"
 
 
 @dataclass
@@ -32,6 +45,12 @@ class CrawlHealth:
     columns: dict[str, str | None] = field(default_factory=dict)  # configured column URL → problem (None = fine)
     internal_errors: int = 0
     close_reason: str | None = None
+    #: The portal system whose preset read the columns (configured, or detected from the first column page).
+    system: str | None = None
+    #: Report entries listed under each configured column reached in this run (0 for a column that listed none).
+    column_counts: dict[str, int] = field(default_factory=dict)
+    #: The same counts of the previous finished run of the portal (what an empty column is judged against).
+    previous_counts: dict[str, int] = field(default_factory=dict)
 
     def expect_column(self, url: str) -> None:
         """A configured column that must be reached for the run to count."""
@@ -41,6 +60,12 @@ class CrawlHealth:
         """The column answered with a list page."""
         if self.columns.get(url) == "no answer":
             self.columns[url] = None
+        self.column_counts.setdefault(url, 0)
+
+    def listed(self, column_url: str) -> None:
+        """One report entry found under the configured column ``column_url`` (on the column's own page, a
+        sub-column or another page of its list)."""
+        self.column_counts[column_url] = self.column_counts.get(column_url, 0) + 1
 
     def column_failed(self, url: str, reason: str) -> None:
         """The column could not be read: a crawl problem."""
@@ -69,10 +94,25 @@ class CrawlHealth:
         else:
             self.unchanged_documents += 1
 
+    def empty_columns(self) -> list[str]:
+        """Mark the columns reached that list no report while the previous finished run listed at least
+        :data:`EMPTY_AFTER` there as failed ("column empty"); returns their URLs. Not judged when the crawler itself
+        failed on a page (the entries may be missing because of it) or the run was cut by the time limit."""
+        if self.internal_errors or self.close_reason == "closespider_timeout":
+            return []
+        empty = []
+        for url, problem in list(self.columns.items()):
+            before = self.previous_counts.get(url, 0)
+            if problem is None and self.column_counts.get(url, 0) == 0 and before >= EMPTY_AFTER:
+                self.column_failed(url, empty_reason(before))
+                empty.append(url)
+        return empty
+
     def verdict(self) -> tuple[bool, str]:
-        """(failed, reason) of the run."""
+        """(failed, reason) of the run; a column found empty (:meth:`empty_columns`) is a broken column."""
         if self.close_reason == "closespider_timeout":
             return True, TIME_LIMIT
+        self.empty_columns()
         broken = [(url, problem) for url, problem in self.columns.items() if problem is not None]
         if broken:
             url, problem = broken[0]
@@ -95,4 +135,6 @@ class CrawlHealth:
             changed_documents=self.changed_documents,
             errors=list(self.errors),
             unreachable_documents=self.unreachable_documents,
+            column_counts={url: self.column_counts.get(url, 0) for url in self.columns if url in self.column_counts},
+            system=self.system,
         )

@@ -7,7 +7,7 @@ it: the child needs neither the configuration file nor the parent's objects.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -35,6 +35,9 @@ class CrawlJob:
     #: Seconds one download may take: the portal's ``timeout``, shortened when the time limit is too short to
     #: wait for it (see :func:`crawler.settings.crawl_deadlines`). None: the portal's.
     download_timeout: float | None = None
+    #: Report entries the previous finished run of the portal listed under each configured column (column URL →
+    #: count): a column that lists none now where there were many is a crawl problem (:mod:`crawler.health`).
+    previous_counts: dict[str, int] = field(default_factory=dict)
 
     def configured_urls(self) -> list[str]:
         """The URLs the configuration names for this portal: its start URLs, then its bodies' columns."""
@@ -71,6 +74,7 @@ class CrawlJob:
             log_level=str(data.get("log_level", "INFO")),
             clock_offset=float(data.get("clock_offset", 0.0)),
             download_timeout=None if data.get("download_timeout") is None else float(data["download_timeout"]),
+            previous_counts={str(url): int(n) for url, n in (data.get("previous_counts") or {}).items()},
         )
 
 

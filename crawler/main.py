@@ -29,7 +29,7 @@ from monitor.store import CrawlStats, Store
 def crawl(job: CrawlJob) -> tuple[bool, str]:
     """Run the crawl of ``job`` in this process (once per process) and record the run; (failed, reason)."""
     store = Store.open(job.database_url, job.blobs_dir)
-    health = CrawlHealth()
+    health = CrawlHealth(previous_counts=dict(job.previous_counts))
     try:
         process = CrawlerProcess(crawl_settings(job))
         crawler = process.create_crawler(PortalSpider)

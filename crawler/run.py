@@ -70,6 +70,8 @@ class CrawlSummary:
     seconds: float
     unreachable_documents: int = 0  # listed documents not fetched: failed in this run, or waiting out a back-off
     log_path: str | None = None
+    column_counts: dict[str, int] | None = None  # report entries listed under each configured column reached
+    system: str | None = None  # the portal system (preset) the crawl read the portal with
 
     @property
     def failed(self) -> bool:
@@ -150,6 +152,7 @@ def crawl_portal(
         store.crawl.sync(loaded)
         started_at = clock.now() if clock is not None else datetime.now(UTC)
         offset = (started_at - datetime.now(UTC)).total_seconds() if clock is not None else 0.0
+        previous_counts = store.crawl.previous_counts(portal_id)
         run_id = store.crawl.start_run(portal_id, started_at)
         soft_limit, download_timeout = crawl_deadlines(limit, portal.timeout)
         job = CrawlJob(
@@ -164,6 +167,7 @@ def crawl_portal(
             download_timeout=download_timeout,
             log_level=log_level,
             clock_offset=offset,
+            previous_counts=previous_counts,
         )
         log_file = _absolute(log_path) if log_path else default_log_path(blobs, portal_id, run_id)
         store.crawl.set_log_path(run_id, log_file)
@@ -194,6 +198,8 @@ def crawl_portal(
             seconds=round(time.monotonic() - started, 3),
             unreachable_documents=record.unreachable_documents,
             log_path=record.log_path,
+            column_counts=record.column_counts,
+            system=record.system,
         )
     finally:
         store.close()

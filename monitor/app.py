@@ -17,7 +17,7 @@ from monitor.store.outbox import add_drafts
 from monitor.store.registry import checked_versions, record_event
 from monitor.store.settings import RULES_VERSION, SUMMARY_SINCE, get_setting, set_setting
 from monitor.store.status import BodyStatus, body_statuses
-from notifications.policy import check_policy, deadline_drafts, summary_drafts
+from notifications.policy import check_policy, crawl_problem_drafts, deadline_drafts, summary_drafts
 from rules.version import rules_version
 
 log = logging.getLogger("nianbao")
@@ -112,6 +112,13 @@ class App:
             queued = add_drafts(session, summary_drafts(session, self.config, since, until), now)
             set_setting(session, SUMMARY_SINCE, until.isoformat())
         return queued
+
+    def queue_crawl_problem(self, portal_id: str) -> int:
+        """After a crawl of ``portal_id`` was recorded: queue the county office's crawl-problem notice when the
+        portal's failing episode calls for one (once per episode; see :func:`crawl_problem_drafts`)."""
+        now = self.clock.now()
+        with self.store.db.transaction() as session:
+            return add_drafts(session, crawl_problem_drafts(session, self.config, portal_id, now), now)
 
     def sweep(self) -> SweepStats:
         """Run the deadline sweep."""

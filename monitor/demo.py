@@ -148,6 +148,7 @@ class _Demo:
                 cache_dir=self.folder / "httpcache",
                 clock=clock,
             )
+            app.queue_crawl_problem(configured.id)  # a failed crawl is the county office's to know, as in the service
             if summary.failed:
                 raise DemoError(f"抓取{configured.name}没有成功（{summary.finish_reason or '原因不明'}）")
             out.write(

@@ -53,13 +53,16 @@ def close_apps() -> None:
 
 
 def poll_portal(config_file: str, portal_id: str) -> dict[str, Any]:
-    """Crawl one portal in a child process with its time limit, then check what it fetched."""
+    """Crawl one portal in a child process with its time limit, tell the county office when the portal's columns
+    cannot be read (a crawl problem), then check what it fetched."""
     app = app_for(config_file)
     portal = app.config.portal(portal_id)
     summary = crawl_portal(
         app.config_file, portal_id, app.store.db.url, str(app.store.blobs.root), time_limit=portal.time_limit, clock=app.clock
     )
     log.info("crawl %s: %s", portal_id, summary)
+    if app.queue_crawl_problem(portal_id):
+        log.warning("crawl %s failed (%s): crawl-problem notice queued for the county office", portal_id, summary.finish_reason)
     if not STOP.is_set():
         process_pending(config_file)
         app.queue_county_summary()

@@ -10,6 +10,10 @@
   muted; errors open longer than ``escalate_days`` escalated to the county office, once per opening.
 - :func:`summary_drafts` (after each poll): the county office's one message listing the errors that poll found,
   all bodies together.
+- :func:`crawl_problem_drafts` (after each crawl): one ``crawl_problem`` notice to the county office per failing
+  episode of a portal — at once when a configured column cannot be read (404, moved, found empty …), after
+  :data:`CRAWL_FAILURES_BEFORE_NOTICE` failed runs in a row for any other failure — and never again until the portal
+  has finished a run.
 
 Who gets what (docs/operations.md, "Who is told what"): the body's office gets its findings at once; the county
 office gets the per-poll summary of new errors, the escalations and the weekly digest, and directly the messages
@@ -27,13 +31,24 @@ from typing import Any
 
 from monitor.config import Body, Config
 from monitor.store.findings import FindingView, Policy, Reconciled
-from monitor.store.notify_queries import OpenFinding, Session, finding_changes, record_escalated, unresolved_findings
+from monitor.store.notify_queries import (
+    FailedRun,
+    OpenFinding,
+    Session,
+    failing_runs,
+    finding_changes,
+    record_escalated,
+    unresolved_findings,
+)
 from monitor.store.outbox import OutboxDraft
 from notifications.routes import COUNTY, body_of, route_for
 
 #: Kinds whose successful delivery counts as telling the body about the findings it lists (repeats count from it).
 NOTIFYING_KINDS = ("findings", "repeat", "missing")
 MISSING_RULE = "D601"
+#: Failed runs in a row after which a failure that is not a column's (time limit, crawler error) is told.
+CRAWL_FAILURES_BEFORE_NOTICE = 3
+_COLUMN_UNAVAILABLE = "column unavailable: "
 
 
 def finding_payload(finding: FindingView) -> dict[str, Any]:
@@ -232,6 +247,59 @@ def summary_drafts(session: Session, config: Config, since: datetime, now: datet
                 "since": since.isoformat(),
                 "bodies": len({f.body_id for f in found}),
                 "findings": [finding_payload(f) for f in found],
+            },
+        )
+    ]
+
+
+def _column_problems(run: FailedRun) -> list[dict[str, str]]:
+    """The configured columns a failed run could not read, with the reason of each (one per column)."""
+    found: dict[str, str] = {}
+    for error in run.errors:
+        if error.get("kind") == "column" and error.get("url"):
+            found.setdefault(str(error["url"]), str(error.get("reason") or ""))
+    reason = run.finish_reason or ""
+    if not found and reason.startswith(_COLUMN_UNAVAILABLE):  # a column that never answered has no error entry
+        url, _, problem = reason.removeprefix(_COLUMN_UNAVAILABLE).partition(": ")
+        found[url] = problem.split(" (+", 1)[0]
+    return [{"url": url, "reason": problem} for url, problem in found.items()]
+
+
+def crawl_problem_drafts(session: Session, config: Config, portal_id: str, now: datetime) -> list[OutboxDraft]:
+    """The county office's ``crawl_problem`` notice about ``portal_id``, called after each of its crawls.
+
+    A failing episode is the portal's failed runs since its latest finished one. It is told once: as soon as a run of
+    it could not read a configured column (the column answered 404, moved, says it does not exist, lists no report
+    where the last finished run listed many …), else once it holds :data:`CRAWL_FAILURES_BEFORE_NOTICE` failed runs
+    (time limit, crawler error: one such run may be a passing hiccup). The key names the episode's first run, so a
+    portal that keeps failing is not told again; a finished run ends the episode and the next failure starts a new
+    one. ``now`` is when the notice is queued (the caller's clock).
+    """
+    episode = failing_runs(session, portal_id)
+    if not episode:
+        return []
+    latest, first = episode[-1], episode[0]
+    with_columns = [run for run in episode if _column_problems(run)]
+    if not with_columns and len(episode) < CRAWL_FAILURES_BEFORE_NOTICE:
+        return []
+    told = with_columns[-1] if with_columns else latest
+    portal = next((p for p in config.portals if p.id == portal_id), None)
+    return [
+        OutboxDraft(
+            key=f"crawl_problem:{portal_id}:{first.id}",
+            kind="crawl_problem",
+            route=COUNTY,
+            body_id=None,
+            payload={
+                "portal_id": portal_id,
+                "portal_name": portal.name if portal is not None else portal_id,
+                "since": first.started_at.isoformat(),
+                "runs": len(episode),
+                "first_run": first.id,
+                "run": latest.id,
+                "reason": latest.finish_reason,
+                "columns": _column_problems(told),
+                "queued_at": now.isoformat(),
             },
         )
     ]

@@ -26,6 +26,7 @@ import jinja2
 from monitor.clock import local_time
 from monitor.config import Config
 from monitor.store.notify_queries import ReportRef
+from monitor.store.status import reason_zh, run_reason_zh
 from notifications.routes import COUNTY_NAME, body_name
 from notifications.transports import Message
 from rules import RULES_BY_ID
@@ -215,10 +216,27 @@ def render_message(
         "since": local_time(datetime.fromisoformat(str(payload["since"])), config.timezone) if payload.get("since") else None,
         "dashboard": config.dashboard_url.rstrip("/") if config.dashboard_url else None,
     }
+    if kind == "crawl_problem":
+        context |= crawl_problem_context(payload, config)
     context["title"] = title = spec.title(context)
     return Message(
         title, render_template(f"{spec.template}.txt.j2", **context), render_template(f"{spec.template}.html.j2", **context)
     )
+
+
+def crawl_problem_context(payload: Mapping[str, Any], config: Config) -> dict[str, Any]:
+    """What the ``crawl_problem`` templates show: the portal (its configured name now, else the one queued), the
+    columns that could not be read with their reasons in Chinese, the failed runs so far, the run's reason, and the
+    dashboard's 抓取情况 page when a dashboard URL is configured."""
+    portal = next((p for p in config.portals if p.id == payload.get("portal_id")), None)
+    columns = [{"url": str(c["url"]), "reason_zh": reason_zh(c.get("reason"))} for c in payload.get("columns", [])]
+    return {
+        "portal": portal.name if portal is not None else str(payload.get("portal_name") or payload.get("portal_id")),
+        "columns": columns,
+        "runs": int(payload.get("runs", 1)),
+        "reason_zh": run_reason_zh(payload.get("reason")),
+        "crawls": f"{config.dashboard_url.rstrip('/')}/crawls" if config.dashboard_url else None,
+    }
 
 
 def _year(c: Mapping[str, Any]) -> str:
@@ -245,6 +263,7 @@ KINDS: dict[str, Kind] = {
     "resolved": Kind(lambda c: f"【已整改】{c['body']}{_year(c)}报告的{len(c['findings'])}个问题已整改", "resolved"),
     "missing": Kind(lambda c: f"【年报未公开】{c['body']}{_year(c)}报告已过公开期限仍未公开", "missing"),
     "reminder": Kind(lambda c: f"【公开提醒】{c['body']}{_year(c)}报告须于{zh_date(c['deadline'])}前公开", "reminder"),
+    "crawl_problem": Kind(lambda c: f"【抓取异常】{c['portal']}的年报栏目无法正常读取", "crawl_problem"),
 }
 
 #: Every kind of notification (outbox row), as the digest's delivery table and the dashboard name it.
@@ -256,6 +275,7 @@ NOTIFICATION_ZH = {
     "summary": "新发现错误汇总",
     "reminder": "公开提醒",
     "missing": "未公开通知",
+    "crawl_problem": "抓取异常通知",
     "digest": "周报",
 }
 

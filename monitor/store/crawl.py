@@ -91,6 +91,9 @@ class CrawlStats:
     changed_documents: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     unreachable_documents: int = 0  # listed documents not fetched: failed in this run, or waiting out a back-off
+    #: Report entries listed under each configured column the run reached (None: not counted).
+    column_counts: dict[str, int] | None = None
+    system: str | None = None  # the portal system (preset) the run read the portal with
 
 
 class CrawlStore:
@@ -282,10 +285,25 @@ class CrawlStore:
             run.pages, run.new_documents, run.changed_documents = stats.pages, stats.new_documents, stats.changed_documents
             run.errors = list(stats.errors)
             run.unreachable_documents = stats.unreachable_documents
+            if stats.column_counts is not None:
+                run.column_counts = dict(stats.column_counts)
+            run.system = stats.system
             if failed:
                 session.add(Event(at=at, kind="crawl.failed", data={"portal": run.portal_id, "run": run_id, "reason": reason}))
             else:
                 note_crawl_finished(session, run.portal_id, at)
+
+    def previous_counts(self, portal_id: str) -> dict[str, int]:
+        """The report entries the latest finished run of ``portal_id`` listed under each configured column (empty
+        when the portal never finished a run, or its latest finished run was not counted)."""
+        with self.db.transaction() as session:
+            counts = session.scalar(
+                select(CrawlRun.column_counts)
+                .where(CrawlRun.portal_id == portal_id, CrawlRun.status == "finished")
+                .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+                .limit(1)
+            )
+            return {str(url): int(n) for url, n in (counts or {}).items()}
 
     def set_log_path(self, run_id: int, path: str | Path) -> None:
         """Record where the crawler's log of a run is kept."""
@@ -393,6 +411,8 @@ class CrawlRunRecord:
     errors: tuple[dict[str, Any], ...]
     unreachable_documents: int = 0
     log_path: str | None = None
+    column_counts: dict[str, int] | None = None  # report entries listed under each configured column reached
+    system: str | None = None  # the portal system (preset) the run read the portal with
 
 
 @dataclass(frozen=True)
@@ -440,6 +460,8 @@ def run_record(run: CrawlRun) -> CrawlRunRecord:
         errors=tuple(run.errors or ()),
         unreachable_documents=run.unreachable_documents or 0,
         log_path=run.log_path,
+        column_counts=dict(run.column_counts) if run.column_counts is not None else None,
+        system=run.system,
     )
 
 

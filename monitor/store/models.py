@@ -125,6 +125,9 @@ class CrawlRun(Base):
     # Listed documents that could not be fetched (failed now or waiting out their back-off).
     unreachable_documents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     log_path: Mapped[str | None] = mapped_column(String(1024), nullable=True)  # the crawler's kept log
+    # Report entries listed under each configured column the run reached: {column URL: count}.
+    column_counts: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
+    system: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the preset that read the portal
 
 
 class Report(Base):

@@ -21,6 +21,7 @@ from monitor.store.models import CrawlRun, Document, Event, Finding, Outbox, Rep
 __all__ = [
     "CHANGE_KINDS",
     "DeliveryIssue",
+    "FailedRun",
     "FindingChange",
     "OpenFinding",
     "PortalHealth",
@@ -29,6 +30,7 @@ __all__ = [
     "Session",  # re-exported: notifications annotate with it and never import sqlalchemy themselves
     "crawl_health",
     "delivery_issues",
+    "failing_runs",
     "finding_changes",
     "findings_as_of",
     "mark_notified",
@@ -310,6 +312,32 @@ def crawl_health(session: Session, portal_ids: Sequence[str], *, before: datetim
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """A failed crawl run, as a crawl-problem notice tells it."""
+
+    id: int
+    started_at: datetime
+    finish_reason: str | None
+    errors: tuple[dict[str, Any], ...]
+
+
+def failing_runs(session: Session, portal_id: str) -> list[FailedRun]:
+    """The failed runs of ``portal_id`` since its latest finished one, oldest first: the portal's current failing
+    episode (empty when the latest run that ended finished). Runs still going are left out."""
+    query = (
+        select(CrawlRun)
+        .where(CrawlRun.portal_id == portal_id, CrawlRun.status != "running")
+        .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+    )
+    failed: list[FailedRun] = []
+    for run in session.scalars(query):
+        if run.status != "failed":
+            break
+        failed.append(FailedRun(run.id, run.started_at, run.finish_reason, tuple(run.errors or ())))
+    return failed[::-1]
 
 
 @dataclass(frozen=True)

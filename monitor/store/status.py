@@ -9,6 +9,7 @@ document cannot be opened is 链接无法打开 (D606), never 逾期未公开.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -154,12 +155,53 @@ _REASONS_ZH = (
     ("host not found", "域名无法解析"),
     ("redirect loop", "网页循环跳转"),
     ("connection closed", "传输中断"),
+    ("the page says it does not exist", "网页显示“页面不存在”"),
+    ("not a web page", "打开的不是网页"),
+    ("outside the configured domains", "地址不在配置允许抓取的网站范围内"),
+    ("no answer", "没有应答"),
 )
+_EMPTY = re.compile(r"column empty: listed 0 reports, the last run listed (\d+)")
+_MOVED = "moved: redirected to "
 
 
 def reason_zh(reason: str | None) -> str:
-    """A crawl failure reason (``HTTP 404``, ``timed out after 30s`` …) as the office reads it."""
+    """A crawl failure reason of a page or a column (``HTTP 404``, ``timed out after 30s``, ``moved: redirected to
+    …``, ``column empty: …`` …) as the office reads it."""
+    text = reason or ""
+    empty = _EMPTY.match(text)
+    if empty:
+        return f"栏目中没有任何年报（上次抓取有{empty.group(1)}份）"
+    if text.startswith(_MOVED):
+        return f"栏目地址跳转到了其他页面（{text.removeprefix(_MOVED)}）"
     for prefix, words in _REASONS_ZH:
-        if (reason or "").startswith(prefix):
+        if text.startswith(prefix):
             return words
     return f"无法打开（{reason}）" if reason else "无法打开"
+
+
+_RUN_REASONS_ZH = (
+    ("time limit", "抓取超过时间限制，没有完成"),
+    ("crawler error", "抓取程序出错"),
+    ("crawler exited", "抓取程序异常退出"),
+    ("crawler ended without recording the run", "抓取程序没有记录结果就结束了"),
+)
+_COLUMN = "column unavailable: "
+
+
+def run_reason_zh(reason: str | None) -> str:
+    """Why a crawl run failed (its ``finish_reason``) as the office reads it: a column that could not be read
+    (with :func:`reason_zh` of its problem), the time limit, the crawler's own error; a reason already in Chinese
+    (a run the service stopped) as it is."""
+    text = reason or ""
+    if text.startswith(_COLUMN):
+        _url, _, problem = text.removeprefix(_COLUMN).partition(": ")
+        more = re.search(r" \(\+(\d+) more\)$", problem)
+        problem = problem[: more.start()] if more else problem
+        extra = f"，另有{more.group(1)}个栏目也无法读取" if more else ""
+        return f"年报栏目无法读取：{reason_zh(problem)}{extra}"
+    for prefix, words in _RUN_REASONS_ZH:
+        if text.startswith(prefix):
+            return words
+    if text and not text.isascii():
+        return text
+    return f"抓取失败（{reason}）" if reason else "抓取失败"

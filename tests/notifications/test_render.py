@@ -228,7 +228,20 @@ def test_the_local_sink_stamps_messages_in_the_county_zone(tmp_path: Path) -> No
 FIELDS = ("单位", "年报", "地址", "问题", "规则", "位置", "依据", "要求", "发现", "详情", "公开期限", "内容", "已过", "起始")
 _FIELD = re.compile(f"^({'|'.join(FIELDS)})：(.*)$")
 _ANY_FIELD = re.compile(f"(?:{'|'.join(FIELDS)})：")
-ALL_PAYLOADS = LOCATED_PAYLOADS | {"reminder": PAYLOADS["reminder"]}
+CRAWL_PROBLEM = {
+    "portal_id": "yc",
+    "portal_name": "某县人民政府门户网站",
+    "since": "2026-02-03T01:00:00+00:00",
+    "runs": 2,
+    "first_run": 7,
+    "run": 8,
+    "reason": "column unavailable: http://127.0.0.1/zwgk/nb/: HTTP 404 (+1 more)",
+    "columns": [
+        {"url": "http://127.0.0.1/zwgk/nb/", "reason": "HTTP 404"},
+        {"url": "http://127.0.0.1/zwgk/nb/ciying/", "reason": "column empty: listed 0 reports, the last run listed 12"},
+    ],
+}
+ALL_PAYLOADS = LOCATED_PAYLOADS | {"reminder": PAYLOADS["reminder"], "crawl_problem": CRAWL_PROBLEM}
 
 
 def _fields(block: list[str]) -> dict[str, str]:
@@ -281,6 +294,11 @@ def test_each_kinds_text_is_one_field_per_line_with_a_blank_line_between_finding
             "年报": "2025年度政府信息公开工作年度报告",
             "公开期限": "2026年1月31日（距期限不足 3 天）",
         }
+        return
+    if kind == "crawl_problem":
+        blocks = _blocks(text, r"^\d+\. 无法读取的栏目")
+        assert [_fields(block)["地址"] for block in blocks] == [c["url"] for c in CRAWL_PROBLEM["columns"]]
+        assert _fields(text.splitlines())["起始"] == "2026-02-03 09:00"  # the episode's first run, in the county's zone
         return
     blocks = _blocks(text, r"^\d+\. ")
     assert len(blocks) == len(LOCATED)
@@ -425,3 +443,27 @@ def test_the_digest_shows_a_bodys_status_as_given_and_times_in_the_county_zone()
     assert "生成时间：2026-03-01 19:30" in text and "生成时间：2026-03-01 19:30" in html
     assert "某县人民政府门户网站：正常（2026-02-23 21:00）" in text and html.count("2026-02-23 21:00") == 2
     assert "08:30" not in text + html and "00:30" not in text + html
+
+
+def test_the_crawl_problem_notice_names_the_portal_the_columns_the_reasons_and_what_to_do(tmp_path: Path) -> None:
+    config = make_config(tmp_path, [])
+    message = render_message("crawl_problem", CRAWL_PROBLEM, config, now=NOW)
+    assert message.title == "【抓取异常】某县人民政府门户网站的年报栏目无法正常读取"  # the payload's name: no such portal now
+    for expected in (
+        "地址：http://127.0.0.1/zwgk/nb/",
+        "原因：网页不存在（404）",
+        "原因：栏目中没有任何年报（上次抓取有12份）",
+        "失败次数：连续 2 次抓取没有成功",
+        "nianbao.yaml",
+        "抓取情况：https://nianbao.example.cn/crawls",
+    ):
+        assert expected in message.text, expected
+    html = message.html or ""
+    assert '<a href="http://127.0.0.1/zwgk/nb/">' in html and "栏目中没有任何年报（上次抓取有12份）" in html
+    assert 'href="https://nianbao.example.cn/crawls"' in html
+    assert NOTIFICATION_ZH["crawl_problem"] == "抓取异常通知"
+
+    other = CRAWL_PROBLEM | {"columns": [], "reason": "time limit", "runs": 3}
+    message = render_message("crawl_problem", other, type(config)(**{**config.__dict__, "dashboard_url": None}), now=NOW)
+    assert "原因：抓取超过时间限制，没有完成" in message.text and "连续 3 次" in message.text
+    assert "/crawls" not in message.text and "/crawls" not in (message.html or "")

@@ -1,5 +1,5 @@
 """The store functions notifications use, on SQLite and PostgreSQL: outbox claims and outcomes, review items,
-the digest's queries, and migration 0004 down and up."""
+the digest's queries, and the migrations from 0004 on down and up."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from monitor.processing import sync
-from monitor.store import Store
+from monitor.store import CrawlStats, Store
 from monitor.store.findings import reconcile
 from monitor.store.models import Event
 from monitor.store.notify_queries import delivery_issues, finding_changes, outbox_counts, publications, unresolved_findings
@@ -180,7 +180,7 @@ def test_migration_0004_down_and_up(both: Store) -> None:
     with both.db.engine.connect() as connection:
         assert not inspect(connection).has_table("review_items")
     both.db.upgrade()
-    assert both.db.revision() == "0006"
+    assert both.db.revision() == "0007"
     with both.db.engine.connect() as connection:
         assert "delivered" in {c["name"] for c in inspect(connection).get_columns("outbox")}
 
@@ -205,8 +205,39 @@ def test_migration_0006_down_and_up(both: Store) -> None:
         assert not inspect(connection).has_table("dashboard_sessions")
         assert "sending_at" not in {c["name"] for c in inspect(connection).get_columns("outbox")}
     both.db.upgrade()
-    assert both.db.revision() == "0006"
+    assert both.db.revision() == "0007"
     with both.db.engine.connect() as connection:
         assert inspect(connection).has_table("dashboard_sessions")
         columns = {c["name"] for c in inspect(connection).get_columns("outbox")}
         assert {"sending_at", "sending_target", "exhausted_at", "dropped_at", "dropped_by"} <= columns
+
+
+def test_migration_0007_down_and_up_keeps_the_runs(both: Store) -> None:
+    """0007 adds the column counts of a crawl run; runs recorded before it are kept, without counts."""
+    config = both.db.alembic_config()
+    command.downgrade(config, "0006")
+    with both.db.engine.connect() as connection:
+        assert "column_counts" not in {c["name"] for c in inspect(connection).get_columns("crawl_runs")}
+        connection.execute(
+            text("INSERT INTO portals (id, name, config) VALUES ('old', '旧门户', '{}')"),
+        )
+        connection.execute(
+            text(
+                "INSERT INTO crawl_runs (portal_id, started_at, finished_at, status, requests, responses_304, bytes, pages,"
+                " new_documents, changed_documents, errors, unreachable_documents)"
+                " VALUES ('old', :at, :at, 'finished', 1, 0, 10, 1, 0, 0, '[]', 0)"
+            ),
+            {"at": T0.replace(tzinfo=None)},
+        )
+        connection.commit()
+    both.db.upgrade()
+    assert both.db.revision() == "0007"
+    with both.db.engine.connect() as connection:
+        assert "column_counts" in {c["name"] for c in inspect(connection).get_columns("crawl_runs")}
+    assert both.crawl.previous_counts("old") == {}
+    run = both.crawl.start_run("old", T0 + timedelta(hours=1))
+    both.crawl.finish_run(
+        run, T0 + timedelta(hours=1), CrawlStats(column_counts={"http://127.0.0.1/nb/": 12}), failed=False, reason="finished"
+    )
+    assert both.crawl.run(run).column_counts == {"http://127.0.0.1/nb/": 12}
+    assert both.crawl.previous_counts("old") == {"http://127.0.0.1/nb/": 12}
