@@ -25,12 +25,16 @@ from documents.dates import DATE
 DOCUMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".bmp")
 DEFAULT_SCRIPT_RECORDS = 'script[type="text/xml"]'
-DEFAULT_CONTENT = ".TRS_Editor, .TRS_UEDITOR, #zoom, #Zoom, #UCAP-CONTENT, .bt_content, .article-bd, .main-txt"
+DEFAULT_CONTENT = ".TRS_Editor, .TRS_UEDITOR, #zoom, #Zoom, #UCAP-CONTENT, ucapcontent, .bt_content, .article-bd, .main-txt"
 MAX_EXPANDED_PAGES = 200
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
 _NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>\s*</nextgroup>", re.S | re.I)
 _CREATE_PAGE = re.compile(r"createPageHTML\s*\(\s*([\w.]+)\s*,\s*([\w.]+)\s*,\s*['\"]([^'\"]*)['\"]\s*,\s*['\"]([^'\"]*)['\"]")
+# TRS 海云 templates: createPageHTML('page_div', pageCount, currentPage (1-based), 'prefix', 'ext', records).
+_CREATE_PAGE_IN = re.compile(
+    r"createPageHTML\s*\(\s*['\"][^'\"]*['\"]\s*,\s*([\w.]+)\s*,\s*[\w.]+\s*,\s*['\"]([^'\"]*)['\"]\s*,\s*['\"]([^'\"]*)['\"]"
+)
 _COUNT_PAGE = re.compile(r"\bcountPage\s*=\s*(\d+)")
 _SIBLING_PAGE = re.compile(r"^(index|default|list)_(\d+)\.(s?html?)$", re.I)
 _LIST_FILE = re.compile(r"^(?:index|default|list)(?:_\d+)?\.(?:s?html?|jsp|aspx?|php)$", re.I)
@@ -52,11 +56,27 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class PageRequest:
+    """Another page of a list that is not a plain link: a POST with form fields (Hanweb's ``dataproxy.jsp``) or a
+    JSON API address (gkmlpt). ``form`` is sent as ``application/x-www-form-urlencoded`` when ``method`` is POST."""
+
+    url: str
+    method: str = "GET"
+    form: tuple[tuple[str, str], ...] = ()
+
+    def key(self) -> str:
+        """What tells two list requests apart: the method, the URL and the form."""
+        return f"{self.method} {self.url} {urlencode(self.form)}" if self.method != "GET" or self.form else self.url
+
+
+@dataclass(frozen=True)
 class ListPage:
-    """What a column page offers: its entries and the other pages of the same list."""
+    """What a column page offers: its entries, the other pages of the same list (links), and list requests that
+    are not links (``requests``: POSTs, API calls)."""
 
     entries: tuple[Entry, ...]
     pages: tuple[str, ...]
+    requests: tuple[PageRequest, ...] = ()
 
 
 def _texts(scope: Selector, css: str) -> str:
@@ -104,8 +124,44 @@ def _entries(scope: Selector, base_url: str, selectors: Mapping[str, str]) -> li
         if not date_text and _links_to_one(container, base_url):
             found = DATE.search(container.xpath("string()").get() or "")
             date_text = found.group(0) if found else ""
+        if not date_text and not item_css:
+            date_text = _sibling_date(link)
         out.append(Entry(urljoin(base_url, href), title, date_text))
     return out
+
+
+def _sibling_date(link: Selector) -> str:
+    """The date written right after a link, before the next link, in a list without one element per entry
+    (``<a>…</a><span>2026-01-20</span><br/><a>…</a>…``). Only when no date comes before the container's first
+    link: in ``<span>date</span><a>…</a><span>date</span><a>…</a>`` the date after a link is its neighbour's."""
+    root = link.root
+    if not isinstance(root, etree._Element):
+        return ""
+    parent = root.getparent()
+    if parent is None or _date_before_first_link(parent):
+        return ""
+    texts: list[str] = [root.tail or ""]
+    for sibling in root.itersiblings():
+        tag = sibling.tag
+        if isinstance(tag, str) and (tag.lower() == "a" or sibling.find(".//a") is not None):
+            break
+        if isinstance(tag, str):
+            texts.append(" ".join(str(t) for t in sibling.itertext()))
+        texts.append(sibling.tail or "")
+    found = DATE.search(" ".join(texts))
+    return found.group(0) if found else ""
+
+
+def _date_before_first_link(parent: etree._Element) -> bool:
+    texts: list[str] = [parent.text or ""]
+    for child in parent:
+        tag = child.tag
+        if isinstance(tag, str) and (tag.lower() == "a" or child.find(".//a") is not None):
+            break
+        if isinstance(tag, str):
+            texts.append(" ".join(str(t) for t in child.itertext()))
+        texts.append(child.tail or "")
+    return DATE.search(" ".join(texts)) is not None
 
 
 def _links_to_one(container: Selector, base_url: str) -> bool:
@@ -155,13 +211,20 @@ def _selected_urls(scope: Selector, css: str, base_url: str) -> list[str]:
 
 
 def _script_pages(text: str, url: str) -> list[str]:
-    """Pages announced by TRS's pager script: ``createPageHTML(count, current, "index", "html")``."""
+    """Pages announced by TRS's pager script: ``createPageHTML(count, current, "index", "html")`` (pages
+    ``index.html``, ``index_1.html`` …), or ``createPageHTML('page_div', count, current, "list", "shtml", records)``
+    (pages ``list.shtml``, ``list_2.shtml`` …)."""
     out: list[str] = []
     for match in _CREATE_PAGE.finditer(text):
         count = _number(match.group(1), text)
         prefix, ext = match.group(3) or "index", match.group(4) or "html"
         if count:
             out += [f"{prefix}.{ext}"] + [f"{prefix}_{i}.{ext}" for i in range(1, min(count, MAX_EXPANDED_PAGES))]
+    for match in _CREATE_PAGE_IN.finditer(text):
+        count = _number(match.group(1), text)
+        prefix, ext = match.group(2) or "index", match.group(3) or "html"
+        if count:
+            out += [f"{prefix}.{ext}"] + [f"{prefix}_{i}.{ext}" for i in range(2, min(count, MAX_EXPANDED_PAGES) + 1)]
     if not out:
         counted = _COUNT_PAGE.search(text)
         if counted:

@@ -60,7 +60,10 @@ _CONTAINER_CLASSES = {
 }  # fmt: skip
 _GENERIC_RANK = 8
 _HANWEB_ARTICLE_RANK = 6
-_CONTAINER_TAGS = ("div", "article", "section", "main")  # then td (old Hanweb: <td id="zoom" class="bt_content">)
+# 开普云 UCAP wraps the article body in its own element, <ucapcontent>.
+_CONTAINER_ELEMENTS = {"ucapcontent": 3}
+# Then td (old Hanweb: <td id="zoom" class="bt_content">).
+_CONTAINER_TAGS = ("div", "article", "section", "main", *_CONTAINER_ELEMENTS)
 _MIN_CONTENT = 20  # characters: an empty template container is not the report
 
 _TITLE_CLASS = re.compile(r"[a-z]*[-_]?(?:title|tit|bt|biaoti)\d*")
@@ -247,7 +250,7 @@ def _known_container(body: _Element, tags: tuple[str, ...]) -> _Element | None:
 
 
 def _container_rank(element: _Element) -> int | None:
-    rank = _CONTAINER_IDS.get(element.get("id") or "")
+    rank = _CONTAINER_IDS.get(element.get("id") or "", _CONTAINER_ELEMENTS.get(str(element.tag)))
     classes = element.get("class")
     if classes:
         for name in classes.split():

@@ -62,6 +62,8 @@ class Portal:
     max_bytes: int = 20 * 1024 * 1024
     time_limit: int = 900
     selectors: Mapping[str, str] = field(default_factory=dict)
+    #: The portal system (see :mod:`crawler.presets`): ``auto`` detects it from the first column page.
+    preset: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -288,6 +290,18 @@ def _no_items() -> list[Mapping[str, Any]]:
     return []
 
 
+#: What ``portals[].preset`` accepts (crawler/presets holds them; the floor does not import the crawler).
+PRESET_NAMES = ("auto", "trs", "hanweb", "gkmlpt", "ucap", "generic")
+SELECTOR_NAMES = ("list_item", "list_title", "list_date", "next_page", "script_records", "content", "attachments")
+
+
+def _preset(value: Any, key: str) -> str:
+    text = _str(value, key).strip().lower()
+    if text not in PRESET_NAMES:
+        raise ConfigError(f"{key}: unknown portal system {text!r} (allowed: {', '.join(PRESET_NAMES)})")
+    return text
+
+
 def _portal(reader: _Reader) -> Portal:
     start_urls = reader.get("start_urls", _urls, required=True)
     domains = reader.get("allowed_domains", _strings, ())
@@ -302,10 +316,9 @@ def _portal(reader: _Reader) -> Portal:
         raise ConfigError(f"{reader.key('concurrency')}: at most 2 concurrent requests per portal (got {concurrency})")
     selectors = reader.section("selectors")
     selector_map = {k: _str(v, selectors.key(k)) for k, v in selectors.data.items()}
-    allowed_selectors = {"list_item", "list_title", "list_date", "next_page", "script_records", "content", "attachments"}
     for name in selector_map:
-        if name not in allowed_selectors:
-            raise ConfigError(f"{selectors.key(name)}: unknown selector (allowed: {', '.join(sorted(allowed_selectors))})")
+        if name not in SELECTOR_NAMES:
+            raise ConfigError(f"{selectors.key(name)}: unknown selector (allowed: {', '.join(SELECTOR_NAMES)})")
     portal = Portal(
         id=reader.get("id", _ident, required=True),
         name=reader.get("name", _str, required=True),
@@ -320,6 +333,7 @@ def _portal(reader: _Reader) -> Portal:
         max_bytes=reader.get("max_bytes", _size, 20 * 1024 * 1024),
         time_limit=reader.get("time_limit", _duration, 900),
         selectors=selector_map,
+        preset=reader.get("preset", _preset, "auto"),
     )
     reader.done()
     return portal

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from scrapy import Request, Spider
+from scrapy import FormRequest, Request, Spider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -29,9 +29,10 @@ from crawler.attribution import Attribution, BodyMatcher, page_publisher
 from crawler.health import CrawlHealth
 from crawler.items import FetchedDocument, RejectedDocument
 from crawler.job import CrawlJob
-from crawler.links import Entry, attachment_links, is_list_url, looks_not_found, read_list
+from crawler.links import Entry, PageRequest, attachment_links, is_list_url, looks_not_found
 from crawler.middlewares import OUTSIDE
 from crawler.origins import portal_origins, url_allowed
+from crawler.presets import AUTO, PRESETS, ListContext, Preset, detect
 from crawler.titles import about_reports, is_report_title, list_entry, looks_like_column_name, report_year
 from documents import detect_format
 from documents.encoding import decode_page
@@ -115,7 +116,9 @@ class PortalSpider(Spider):
         self.crawl_store = store.crawl
         self.health = health
         self.matcher = BodyMatcher(job.bodies)
-        self.selectors = dict(job.portal.selectors)
+        self.preset: Preset | None = None if job.portal.preset == AUTO else PRESETS[job.portal.preset]
+        self.selectors = self.preset.merged(job.portal.selectors) if self.preset else dict(job.portal.selectors)
+        health.system = self.preset.name if self.preset else None
         self.timezone = ZoneInfo(job.timezone)
         self.requested: set[str] = set()
         self.list_requests = 0
@@ -138,15 +141,27 @@ class PortalSpider(Spider):
             if not self._allowed(column.url):
                 self.health.column_failed(column.url, OUTSIDE)
                 continue
-            request = self._list_request(column.url, column, configured=True)
+            first = (self.preset or PRESETS["generic"]).first_request(column.url)
+            request = self._list_request(first, column, configured=True)
             if request is not None:
                 yield request
+
+    def _use_preset(self, text: str, url: str) -> Preset:
+        """The portal's preset: the configured one, or the one detected from the first column page read."""
+        if self.preset is None:
+            self.preset = detect(text, url)
+            self.selectors = self.preset.merged(self.portal.selectors)
+            self.health.system = self.preset.name
+            self.logger.info("portal system detected: %s (%s)", self.preset.name, self.preset.label)
+        return self.preset
 
     def _allowed(self, url: str) -> bool:
         return url_allowed(url, self.portal.allowed_domains, self.origins)
 
-    def _list_request(self, url: str, column: Column, *, configured: bool) -> Request | None:
-        key = canonical(url)
+    def _list_request(self, page: str | PageRequest, column: Column, *, configured: bool) -> Request | None:
+        asked = page if isinstance(page, PageRequest) else PageRequest(page)
+        url = asked.url
+        key = canonical(url) if asked.key() == url else asked.key()
         if key in self.requested:
             return None
         if not configured and self.list_requests >= self.portal.max_pages:
@@ -156,15 +171,17 @@ class PortalSpider(Spider):
             return None
         self.requested.add(key)
         self.list_requests += 1
-        return Request(
-            url,
-            callback=self.parse_list,
-            errback=self.failed,
-            headers={"Cache-Control": "max-age=0"},  # always revalidate: conditional request, 304 when unchanged
-            meta={"nianbao_list": Listing(column, configured)},
-            dont_filter=True,  # our own bookkeeping dedupes; a redirect loop must reach its limit, not vanish
-            priority=10,
-        )
+        options: dict[str, Any] = {
+            "callback": self.parse_list,
+            "errback": self.failed,
+            "headers": {"Cache-Control": "max-age=0"},  # always revalidate: conditional request, 304 when unchanged
+            "meta": {"nianbao_list": Listing(column, configured), "nianbao_form": asked.form},
+            "dont_filter": True,  # our own bookkeeping dedupes; a redirect loop must reach its limit, not vanish
+            "priority": 10,
+        }
+        if asked.method == "POST":
+            return FormRequest(url, formdata=list(asked.form), **options)
+        return Request(url, **options)
 
     def _column_problem(self, response: Response, column_url: str) -> str | None:
         if response.meta.get("redirect_urls"):
@@ -191,12 +208,17 @@ class PortalSpider(Spider):
         if not isinstance(response, TextResponse):
             self.health.error("list", response.url, "not a web page")
             return
-        page = read_list(response.text, response.url, self.selectors)
+        preset = self._use_preset(response.text, response.url)
+        context = ListContext(
+            response.text, response.url, column.url, self.selectors, self.job.timezone, response.meta.get("nianbao_form", ())
+        )
+        page = preset.read(context)
         for entry in page.entries:
             if not self._allowed(entry.url):
                 continue
             request: Request | None = None
             if self._is_report_link(entry):
+                self.health.listed(column.url)
                 fingerprint = list_entry(entry.title, entry.date_text)
                 found = Found(entry.title, fingerprint, response.url, column.body_id, list_date=dates.parse_date(entry.date_text))
                 request = self._document_request(entry.url, found)
@@ -205,9 +227,10 @@ class PortalSpider(Spider):
                 request = self._list_request(entry.url, Column(column.url, column.root, body), configured=False)
             if request is not None:
                 yield request
-        for url in page.pages:
-            if self._allowed(url):
-                request = self._list_request(url, column, configured=False)
+        others: list[str | PageRequest] = [*page.pages, *page.requests]
+        for other in others:
+            if self._allowed(other.url if isinstance(other, PageRequest) else other):
+                request = self._list_request(other, column, configured=False)
                 if request is not None:
                     yield request
 

@@ -192,12 +192,15 @@ def test_trs_list_entries_and_pages() -> None:
 
 
 def test_a_date_is_an_entrys_only_when_its_container_holds_that_entry_alone() -> None:
-    """Links and dates run together in one block: no date is given rather than a neighbour's."""
+    """Links and dates run together in one block: a date is a link's when it follows the link and no date comes
+    before the block's first link; dates before their links give no date rather than a neighbour's."""
     html = """<div class="list"><a href="/a.html">次营镇2025年年度报告</a> 2026-01-19
     <a href="/b.html">大峪镇2025年年度报告</a> 2026-01-23</div>
+    <div class="list"><span>2026-01-17</span><a href="/d.html">焦虎镇2025年年度报告</a><br/>
+    <span>2026-01-18</span><a href="/e.html">七里营镇2025年年度报告</a></div>
     <table><tr><td><a href="./c.html">西坪镇2025年年度报告</a></td><td><a href="c.html">下载</a></td><td>2026-01-20</td></tr></table>"""
     dated = {e.url.rsplit("/", 1)[1]: e.date_text for e in read_list(html, "http://x/l/").entries}
-    assert dated == {"a.html": "", "b.html": "", "c.html": "2026-01-20"}
+    assert dated == {"a.html": "2026-01-19", "b.html": "2026-01-23", "c.html": "2026-01-20", "d.html": "", "e.html": ""}
 
 
 def test_pages_from_next_and_last_links() -> None:
