@@ -4,9 +4,12 @@
   发布时间, the report in ``<div class="TRS_Editor">``, attachments listed below it; column pages with a list of
   ``<li><a title>…</a><span>date</span></li>`` and TRS's pager script ``createPageHTML(countPage, currentPage,
   "index", "html")``, and the sub-columns of the 年报 column in a left menu.
-- Hanweb (大汉): GBK pages declared ``charset=gb2312``, lower-case meta names, the 信息公开 attribute table, the report
-  in ``<div id="zoom">``; column pages keep their list inside ``<script type="text/xml">`` as
-  ``<record><![CDATA[…]]></record>`` entries, with the next group of records behind ``<nextgroup>``.
+- Hanweb (大汉 jcms): GBK pages declared ``charset=gb2312``, the ``ArticleTitle``/``PubDate``/``ContentSource`` meta
+  tags, the 信息公开 attribute table, the report in ``<div id="zoom">`` between ``<meta name="ContentStart"/>`` and
+  ``ContentEnd``; column pages keep their first group of records inside ``<div id="UNITID"><script
+  type="text/xml">`` as ``<record><![CDATA[…]]></record>`` entries and the jpage call
+  (``$('#UNITID').jpage({… totalRecord, groupSize, proxyUrl, perPage, ajaxParam:{…}})``) whose data proxy answers
+  the further groups to a POST (:func:`hanweb_proxy_answer`).
 
 Names, codes and numbers of the site are made up.
 """
@@ -14,8 +17,9 @@ Names, codes and numbers of the site are made up.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 SITE_NAME = "演示县人民政府"
 SITE_CODE = "9900000001"
@@ -171,23 +175,79 @@ createPageHTML(countPage, currentPage, "index", "html");
     )
 
 
+@dataclass(frozen=True)
+class JPage:
+    """A Hanweb column's jpage list, as the column page's ``$('#UNITID').jpage({…})`` call gives it: the unit (the
+    id of the ``<div>`` holding the records), ``perPage`` records a page, ``groupSize`` pages a group (the page holds
+    the first group, each POST to ``proxyUrl`` one more) and the ``ajaxParam`` form fields."""
+
+    unitid: str
+    columnid: int
+    webid: int = 1
+    webname: str = SITE_NAME
+    per_page: int = 15
+    group_size: int = 3
+    proxy: str = "/module/web/jpage/dataproxy.jsp"
+
+    @property
+    def group(self) -> int:
+        """Records a group holds: the first group is in the page, each POST answers one."""
+        return self.per_page * self.group_size
+
+    def ajax_param(self) -> str:
+        """The ``ajaxParam:{…}`` object of the jpage call (the form fields of its POSTs), as real pages write it."""
+        return (
+            f"{{col:1,appid:'1',webid:{self.webid},path:'/',columnid:{self.columnid},unitid:'{self.unitid}',"
+            f"webname:'{self.webname}',permissiontype:0}}"
+        )
+
+    def nextgroup(self) -> str:
+        """The ``<nextgroup>`` link of the page's datastore (the real ones say ``page=1`` and repeat the fields)."""
+        return (
+            f"{self.proxy}?page=1&appid=1&webid={self.webid}&path=/&columnid={self.columnid}&unitid={self.unitid}"
+            f"&webname={self.webname}&permissiontype=0"
+        )
+
+    def call(self, total: int) -> str:
+        """The jpage call, with the option names and order of a real column page."""
+        return (
+            f"$(function(){{$('#{self.unitid}').jpage({{themeName:'default',showMode:'full',totalRecord:{total},"
+            f"openCookies:false,dataBefore:'',dataAfter:'',groupSize:{self.group_size},proxyUrl:'{self.proxy}',"
+            f"perPage:{self.per_page},barPosition:'bottom',ajaxParam:{self.ajax_param()}}});}});"
+        )
+
+
 def hanweb_article(
-    title: str, report_html: str, *, source: str, published: str, attachments: Sequence[tuple[str, str]] = (), column_href: str
+    title: str,
+    report_html: str,
+    *,
+    source: str,
+    published: str,
+    attachments: Sequence[tuple[str, str]] = (),
+    column_href: str,
+    column_name: str = HANWEB_COLUMN_NAME,
+    index_number: str = f"{SITE_CODE}/2026-00012",
+    written: str | None = None,
 ) -> str:
-    """A Hanweb 信息公开 article page (to be encoded as GBK)."""
-    files = "".join(f'<p>附件：<a href="{_e(href)}">{_e(name)}</a></p>' for href, name in attachments)
+    """A Hanweb 信息公开 article page (to be encoded as GBK): the meta tags real jcms pages carry (``ArticleTitle``,
+    ``PubDate``, ``ContentSource``, ``ColumnName``), the ``xxgk_table`` attribute table, the report in
+    ``<td class="bt_content"><div id="zoom">`` between ``<meta name="ContentStart"/>`` and ``ContentEnd``."""
+    files = "".join(f'<p>附件：<a href="{_e(href)}" target="_blank">{_e(name)}</a></p>' for href, name in attachments)
     day = published.split(maxsplit=1)[0]
-    return f"""<!DOCTYPE html>
-<html>
+    return f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml">
 <head>
 <meta http-equiv="Content-Type" content="text/html; charset=gb2312">
-<title>{_e(title)} - {SITE_NAME}</title>
-<meta name="sitename" content="{SITE_NAME}">
-<meta name="siteIdcode" content="{SITE_CODE}">
-<meta name="columnname" content="{HANWEB_COLUMN_NAME}">
-<meta name="articletitle" content="{_e(title)}">
-<meta name="pubdate" content="{_e(published)}">
-<meta name="contentsource" content="{_e(source)}">
+<title>{_e(title)}_{SITE_NAME}</title>
+<meta name="SiteName" content="{SITE_NAME}">
+<meta name="SiteDomain" content="demo.example.gov.cn">
+<meta name="SiteIDCode" content="{SITE_CODE}">
+<meta name="ColumnName" content="{_e(column_name)}">
+<meta name="ArticleTitle" content="{_e(title)}">
+<meta name="PubDate" content="{_e(published)}">
+<meta name="ContentSource" content="{_e(source)}">
+<meta name="Keywords" content="政府信息公开,年度报告">
+<script language="javascript" src="/module/jslib/jquery/jquery.js"></script>
 <script language="javascript" src="/script/hanweb.js"></script>
 </head>
 <body>
@@ -196,19 +256,22 @@ def hanweb_article(
 <div id="nav" class="mainnav"><a href="/">首页</a><a href="/col/col101/index.html">政务公开</a></div>
 <table width="1200" border="0" align="center" cellpadding="0" cellspacing="0" class="layout"><tr>
 <td width="240" valign="top" class="leftbg"><div id="leftmenu" class="left-menu"><h3>政府信息公开</h3>
-<ul><li class="on"><a href="{_e(column_href)}">{HANWEB_COLUMN_NAME}</a></li></ul></div></td>
+<ul><li class="on"><a href="{_e(column_href)}">{_e(column_name)}</a></li></ul></div></td>
 <td valign="top">
-<div class="dqwz">您当前的位置：<a href="/">首页</a> &gt; <a href="{_e(column_href)}">{HANWEB_COLUMN_NAME}</a></div>
+<div class="dqwz">您当前的位置：<a href="/">首页</a> &gt; <a href="{_e(column_href)}">{_e(column_name)}</a></div>
 <table class="xxgk_table" width="100%" border="0" cellspacing="0" cellpadding="0">
-<tr><td>索引号：</td><td>{SITE_CODE}/2026-00012</td><td>发布机构：</td><td>{_e(source)}</td></tr>
-<tr><td>成文日期：</td><td>2026-01-16</td><td>发布日期：</td><td>{_e(day)}</td></tr>
+<tr><td>索引号：</td><td>{_e(index_number)}</td><td>主题分类：</td><td>政务公开</td></tr>
+<tr><td>发文机关：</td><td>{_e(source)}</td><td>发文字号：</td><td></td></tr>
+<tr><td>成文日期：</td><td>{_e(written or day)}</td><td>发布日期：</td><td>{_e(day)}</td></tr>
 </table>
-<div class="article"><div class="title">{_e(title)}</div>
-<div class="info">发布日期：{_e(day)}&nbsp;&nbsp;信息来源：{_e(source)}</div>
-<div id="zoom">
+<table width="100%" border="0" cellspacing="0" cellpadding="0">
+<tr><td class="title" align="center">{_e(title)}</td></tr>
+<tr><td align="center" class="info">发布日期：{_e(day)}&nbsp;&nbsp;信息来源：
+<!--<$[信息来源]>begin-->{_e(source)}<!--<$[信息来源]>end--></td></tr>
+<tr><td class="bt_content"><div id="zoom"><meta name="ContentStart"/>
 {report_html}
-{files}
-</div></div>
+{files}<meta name="ContentEnd"/></div></td></tr>
+</table>
 </td></tr></table>
 <div class="footer">主办：{SITE_NAME}办公室 &nbsp; 网站标识码：{SITE_CODE} &nbsp;
 <a href="https://beian.miit.gov.cn/" target="_blank">{ICP}</a>
@@ -220,26 +283,27 @@ def hanweb_article(
 
 
 def hanweb_records(items: Sequence[ListItem]) -> str:
-    """Hanweb's record list: one ``<record><![CDATA[<li>…</li>]]></record>`` per entry."""
+    """Hanweb's record list: one ``<record><![CDATA[<li>…</li>]]></record>`` per entry, the date in a ``<span>``
+    after the link (as jiangsu.gov.cn's records)."""
     return "\n".join(
-        f'<record><![CDATA[\n<li><a href="{_e(i.href)}" title="{_e(i.title)}" target="_blank">{_e(i.title)}</a>'
-        f'<span class="bt-data-time">{_e(i.date)}</span></li>\n]]></record>'
+        f"<record><![CDATA[<li><a href='{_e(i.href)}' title='{_e(i.title)}' target='_blank'>{_e(i.title)}</a>"
+        f"<span>{_e(i.date)}</span></li>]]></record>"
         for i in items
     )
 
 
-def hanweb_column(name: str, unit: str, items: Sequence[ListItem], next_group: str | None, menu: Sequence[MenuLink]) -> str:
-    """A Hanweb column page: the first group of records in ``<script type="text/xml">``, the next group's address
-    in ``<nextgroup>``; jpage.js pages through them in the browser."""
-    next_html = f'<a href="{_e(next_group)}"></a>' if next_group else ""
+def hanweb_column(name: str, jpage: JPage, items: Sequence[ListItem], menu: Sequence[MenuLink]) -> str:
+    """A Hanweb column page: the first group of records in ``<div id="UNITID"><script type="text/xml">``, the
+    ``<nextgroup>`` link, and the jpage call whose ``proxyUrl``/``ajaxParam`` the browser POSTs for the rest."""
     links = "".join(f'<li><a href="{_e(m.href)}">{_e(m.name)}</a></li>' for m in menu)
-    return f"""<!DOCTYPE html>
-<html>
+    return f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml">
 <head>
 <meta http-equiv="Content-Type" content="text/html; charset=gb2312">
-<title>{_e(name)} - {SITE_NAME}</title>
-<meta name="sitename" content="{SITE_NAME}">
-<meta name="columnname" content="{_e(name)}">
+<title>{_e(name)}_{SITE_NAME}</title>
+<meta name="SiteName" content="{SITE_NAME}">
+<meta name="SiteIDCode" content="{SITE_CODE}">
+<meta name="ColumnName" content="{_e(name)}">
 <script language="javascript" src="/module/jslib/jquery/jquery.js"></script>
 <script language="javascript" src="/module/web/jpage/jpage.js"></script>
 </head>
@@ -247,36 +311,49 @@ def hanweb_column(name: str, unit: str, items: Sequence[ListItem], next_group: s
 <div id="barrierfree_container">
 <div id="nav" class="mainnav"><a href="/">首页</a><a href="/col/col101/index.html">政务公开</a></div>
 <div id="leftmenu" class="left-menu"><h3>{HANWEB_COLUMN_NAME}</h3><ul>{links}</ul></div>
-<div class="default_pgContainer" id="{unit}">
-<script type="text/xml"><datastore>
-<nextgroup><![CDATA[{next_html}]]></nextgroup>
+<div class="bt-list"><h2>{_e(name)}</h2>
+<div id="{jpage.unitid}"><script type="text/xml"><datastore>
+<nextgroup><![CDATA[<a href="{jpage.nextgroup()}"></a>]]></nextgroup>
 <recordset>
-{hanweb_records(items)}
-</recordset>
-</datastore></script>
+{hanweb_records(items[: jpage.group])}
+</recordset></datastore></script></div>
+<script>{jpage.call(len(items))}</script>
 </div>
-<script type="text/javascript">
-$(document).ready(function() {{
-  $("#{unit}").jpage({{ dataStore: dataStore, perPage: 15, totalRecord: {len(items)},
-    proxyUrl: "/module/web/jpage/dataproxy.jsp" }});
-}});
-</script>
 </div>
 </body>
 </html>
 """
 
 
-def hanweb_dataproxy(items: Sequence[ListItem]) -> str:
-    """What Hanweb's ``dataproxy.jsp`` answers for the next group of records: bare XML."""
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<datastore>
-<nextgroup><![CDATA[]]></nextgroup>
-<recordset>
-{hanweb_records(items)}
-</recordset>
-</datastore>
-"""
+#: What a Hanweb data proxy answers a request it does not take (a GET, unknown column or unit): no records.
+HANWEB_EMPTY_DATASTORE = "<datastore>\n<nextgroup><![CDATA[]]></nextgroup>\n<recordset>\n</recordset>\n</datastore>\n"
+
+
+def hanweb_dataproxy(items: Sequence[ListItem], *, total: int, total_pages: int) -> str:
+    """What Hanweb's ``dataproxy.jsp`` answers a POST: bare XML, the totals and the records asked for."""
+    return (
+        f"<datastore><totalrecord>{total}</totalrecord><totalpage>{total_pages}</totalpage>\n<recordset>\n"
+        f"{hanweb_records(items)}\n</recordset></datastore>\n"
+    )
+
+
+def hanweb_proxy_answer(
+    method: str, query: str, form: Sequence[tuple[str, str]], lists: Mapping[tuple[str, str], Sequence[ListItem]]
+) -> str:
+    """A data proxy's answer: to a POST whose form names a known (``columnid``, ``unitid``), the records
+    ``startrecord``..``endrecord`` (1-based, inclusive) of that list; to anything else (a GET, as on sites whose
+    parameters are encrypted; a wrong column or unit; no range) an empty datastore."""
+    fields = dict(form)
+    asked = dict(parse_qsl(query))
+    items = lists.get((fields.get("columnid", ""), fields.get("unitid", "")))
+    try:
+        start, end = int(asked["startrecord"]), int(asked["endrecord"])
+        per_page = max(1, int(asked.get("perpage") or 15))
+    except (KeyError, ValueError):
+        return HANWEB_EMPTY_DATASTORE
+    if method != "POST" or items is None or start < 1 or end < start:
+        return HANWEB_EMPTY_DATASTORE
+    return hanweb_dataproxy(items[start - 1 : end], total=len(items), total_pages=-(-len(items) // per_page))
 
 
 def home_page(column_href: str) -> str:

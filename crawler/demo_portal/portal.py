@@ -23,19 +23,13 @@ PORTAL_ID = "demo"
 #: the next, and the documents stored are identified by their URLs; so must the demo's, or every run of the demo
 #: would store every report again under a new address.
 DEMO_PORT = 20260
-HANWEB_SELECTORS = {
-    "script_records": "script[type='text/xml']",
-    "list_title": "a::attr(title)",
-    "list_date": "span.bt-data-time::text",
-    "content": "#zoom",
-}
 
 
 def demo_config_data(base_url: str, site: DemoSite, *, database: str | None = None, blobs: str | None = None) -> dict[str, Any]:
     """The demo configuration as YAML data: the portal at ``base_url`` and its bodies, each with its column.
 
     Politeness is relaxed for a local demo (no delay between requests, short timeouts); the defaults stay polite.
-    The Hanweb style is configured through selectors only.
+    The Hanweb style names its portal system (``preset: hanweb``); the TRS style leaves it to detection.
     """
     portal: dict[str, Any] = {
         "id": PORTAL_ID,
@@ -52,7 +46,7 @@ def demo_config_data(base_url: str, site: DemoSite, *, database: str | None = No
         "time_limit": "2m",
     }
     if site.style == "hanweb":
-        portal["selectors"] = dict(HANWEB_SELECTORS)
+        portal["preset"] = "hanweb"
     data: dict[str, Any] = {
         "county": {"name": "演示县", "timezone": "Asia/Shanghai"},
         "portals": [portal],

@@ -1,8 +1,10 @@
-"""The demo portal's web server: a threaded HTTP/1.1 server on 127.0.0.1 serving a :class:`DemoSite`.
+"""The demo portal's web server: a threaded HTTP/1.1 server on 127.0.0.1 serving a site's files and answers.
 
 It answers like a portal's web server: ETag (a hash of the bytes) and Last-Modified (the file's time) on every
-file, 304 Not Modified to a matching If-None-Match or a not-older If-Modified-Since, robots.txt, 404 pages. Test
-hooks make a route misbehave (:data:`MODES`) and every request is logged for the tests to inspect.
+file, 304 Not Modified to a matching If-None-Match or a not-older If-Modified-Since, robots.txt, 404 pages. What no
+file serves (a Hanweb data proxy's POST, a gkmlpt JSON API) the site computes (:meth:`StaticSite.answer`), with
+validators when the answer says when it last changed. Test hooks make a route misbehave (:data:`MODES`) and every
+request is logged, a POST with its form, for the tests to inspect.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import time
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 from crawler.demo_portal import pages
-from crawler.demo_portal.site import DemoSite
+from crawler.demo_portal.site import Answer, Form, Resource
 
 #: What a misbehaving route does: "error" 500, "gone" 404, "moved" 301 to the home page, "slow" waits before
 #: answering, "redirect-loop" redirects back and forth, "huge" announces 2 GB and streams zeros lazily, "endless"
@@ -25,6 +28,17 @@ MODES = ("error", "gone", "moved", "slow", "redirect-loop", "huge", "endless")
 HUGE = 2 * 1024**3
 _CHUNK = 64 * 1024
 _STREAM_CAP = 64 * 1024**2  # never write more than this, whatever the client does
+_MAX_FORM = 64 * 1024  # a larger POST body is refused (413)
+
+
+class ServedSite(Protocol):
+    """What the server serves: files by route, and answers computed by the site."""
+
+    def resource(self, route: str) -> Resource | None:
+        """The file served at ``route``."""
+
+    def answer(self, method: str, path: str, query: str, form: Form, host: str) -> Answer | None:
+        """The computed answer to a request no file serves."""
 
 
 @dataclass(frozen=True)
@@ -38,19 +52,36 @@ class Logged:
     size: int
     conditional: bool
     user_agent: str
+    form: Form = ()  # a POST's form fields, in order
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: DemoServer
     protocol_version = "HTTP/1.1"
+    form: Form = ()
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the tests read .log instead
         return
 
     def do_HEAD(self) -> None:
+        self.form = ()
         self._answer(body=False)
 
     def do_GET(self) -> None:
+        self.form = ()
+        self._answer(body=True)
+
+    def do_POST(self) -> None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= _MAX_FORM:
+            self.close_connection = True
+            self._send(413, b"", "text/plain; charset=utf-8")
+            return
+        raw = self.rfile.read(length) if length else b""
+        self.form = tuple(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
         self._answer(body=True)
 
     def _record(self, status: int, size: int) -> None:
@@ -64,6 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
                 size,
                 conditional,
                 self.headers.get("User-Agent", ""),
+                self.form,
             )
         )
 
@@ -132,16 +164,31 @@ class _Handler(BaseHTTPRequestHandler):
             self._record(200, sent)
 
     def _serve(self, route: str, *, body: bool) -> None:
-        resource = self.server.site.resource(route)
-        if resource is None:
+        path, _, query = route.partition("?")
+        resource = None if self.command == "POST" else self.server.site.resource(route)
+        if resource is not None:
+            data = resource.path.read_bytes()
+            self._validated(data, resource.content_type, resource.path.stat().st_mtime, resource.cache_control, body=body)
+            return
+        answer = self.server.site.answer(self.command, path, query, self.form, self.headers.get("Host", ""))
+        if answer is None:
+            if self.command == "POST" and self.server.site.resource(route) is not None:
+                self._send(405, b"", "text/plain; charset=utf-8", {"Allow": "GET, HEAD"})
+                return
             self._send(404, pages.NOT_FOUND.encode(), "text/html; charset=utf-8", body=body)
             return
-        data = resource.path.read_bytes()
-        mtime = int(resource.path.stat().st_mtime)
+        if answer.modified is None:
+            self._send(200, answer.data, answer.content_type, {"Cache-Control": "no-cache"}, body=body)
+            return
+        self._validated(answer.data, answer.content_type, answer.modified, "no-cache", body=body)
+
+    def _validated(self, data: bytes, content_type: str, modified: float, cache: str | None, *, body: bool) -> None:
+        """Answer ``data`` with its ETag and Last-Modified, or 304 to a request that already has it."""
+        mtime = int(modified)
         etag = '"' + hashlib.sha1(data).hexdigest()[:16] + '"'
         headers = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True)}
-        if resource.cache_control:
-            headers["Cache-Control"] = resource.cache_control
+        if cache:
+            headers["Cache-Control"] = cache
         if self._not_modified(etag, mtime):
             self.send_response(304)
             for name, value in headers.items():
@@ -150,7 +197,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self._record(304, 0)
             return
-        self._send(200, data, resource.content_type, headers, body=body)
+        self._send(200, data, content_type, headers, body=body)
 
     def _not_modified(self, etag: str, mtime: int) -> bool:
         match = self.headers.get("If-None-Match")
@@ -173,7 +220,7 @@ class DemoServer(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_port = False  # a second demo must not share the port: it would answer half of the requests
 
-    def __init__(self, site: DemoSite, port: int = 0) -> None:
+    def __init__(self, site: ServedSite, port: int = 0) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.site = site
         self.misbehaving: dict[str, tuple[str, float]] = {}

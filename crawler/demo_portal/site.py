@@ -13,8 +13,9 @@ site demonstrates, body by body (see :data:`BODIES` and :data:`PUBLICATIONS`):
 | 县审计局 | nothing: its column lists only its 信息公开指南 | — |
 
 The county column also lists a notice about the reports (not a report). In the Hanweb style the same reports sit
-in Hanweb column pages (records in ``<script type="text/xml">``, a second group behind ``dataproxy.jsp``), every
-article page is GBK with a pubdate meta tag, and attachments are served by ``downfile.jsp?filename=…``.
+in Hanweb column pages (the first group of records in ``<script type="text/xml">``, the rest answered by
+``dataproxy.jsp`` to a POST of the jpage form, an empty datastore to a GET), every article page is GBK with a
+PubDate meta tag, and attachments are served by ``downfile.jsp?filename=…``.
 
 Files are written only when their bytes change, and keep their modification time otherwise: an untouched page
 keeps its ETag and Last-Modified, so it answers 304.
@@ -128,52 +129,26 @@ class Resource:
 
 
 @dataclass(frozen=True)
-class ExpectedDocument:
-    """What a crawl of the demo portal must find: one document and its facts."""
+class Answer:
+    """What a site computes for a request that is not a file (a data proxy's POST, a JSON API): the bytes, their
+    type and, when the answer carries validators (ETag, Last-Modified), the time it last changed."""
 
-    route: str
-    body_id: str
-    year: int
-    published_on: str | None  # ISO date; None for first_seen (the day of the crawl)
-    published_from: str
-    kind: str  # page | pdf | docx
+    data: bytes
+    content_type: str
+    modified: float | None = None
 
 
-class DemoSite:
-    """The demo portal's files in ``folder``, in ``style`` "trs" or "hanweb"."""
+Form = tuple[tuple[str, str], ...]
 
-    def __init__(self, folder: Path, style: str = "trs") -> None:
-        if style not in ("trs", "hanweb"):
-            raise ValueError(f"style must be 'trs' or 'hanweb', not {style!r}")
+
+class StaticSite:
+    """A site's files in ``folder``: routes → files, written only when their bytes change (an untouched file keeps
+    its modification time, hence its ETag and Last-Modified). Subclasses answer computed requests in :meth:`answer`."""
+
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.style = style
         self.routes: dict[str, Resource] = {}
-        self.publications = [replace(p, number=i) for i, p in enumerate(PUBLICATIONS)]
         self.lock = threading.RLock()
-
-    # ---------------------------------------------------------------------------------------------- routes
-
-    def column_url(self, body_id: str | None = None) -> str:
-        """The route of the county's 年报 column, or of a body's own column."""
-        if self.style == "hanweb":
-            if body_id is None:
-                return HANWEB_COLUMN
-            return f"/col/col{1010 + [b.id for b in BODIES].index(body_id)}/index.html"
-        return MAIN_COLUMN if body_id is None else f"{MAIN_COLUMN}{body_id}/"
-
-    def page_route(self, publication: Publication) -> str:
-        """Where the article page of ``publication`` is."""
-        if self.style == "trs":
-            return publication.page
-        year, month, day = (int(x) for x in publication.list_date.split("-"))
-        return f"/art/{year}/{month}/{day}/art_1003_{2001 + publication.number}.html"
-
-    def attachment_route(self, publication: Publication) -> str | None:
-        """Where the attachment of ``publication`` is (None without one)."""
-        if publication.attachment is None or self.style == "trs":
-            return publication.attachment
-        stamp = publication.list_date.replace("-", "")[2:] + f"{1000001 + publication.number}"
-        return f"/module/download/downfile.jsp?classid=0&filename={stamp}{Path(publication.attachment).suffix}"
 
     def resource(self, route: str) -> Resource | None:
         """The file served at ``route`` (a folder route serves its index.html)."""
@@ -182,6 +157,11 @@ class DemoSite:
             if found is None and route.endswith("/"):
                 found = self.routes.get(route + "index.html")
             return found
+
+    def answer(self, method: str, path: str, query: str, form: Form, host: str) -> Answer | None:
+        """The computed answer to a request no file serves (None: there is none, 404). ``form`` holds a POST's
+        fields, ``host`` the Host header (for absolute addresses in the answer)."""
+        return None
 
     def _file(self, route: str) -> Path:
         path, _, query = route.partition("?")
@@ -206,6 +186,55 @@ class DemoSite:
                 os.utime(target, (stamp, stamp))
             self.routes[route] = Resource(target, content_type, cache)
             return changed
+
+
+@dataclass(frozen=True)
+class ExpectedDocument:
+    """What a crawl of the demo portal must find: one document and its facts."""
+
+    route: str
+    body_id: str
+    year: int
+    published_on: str | None  # ISO date; None for first_seen (the day of the crawl)
+    published_from: str
+    kind: str  # page | pdf | docx
+
+
+class DemoSite(StaticSite):
+    """The demo portal's files in ``folder``, in ``style`` "trs" or "hanweb"."""
+
+    def __init__(self, folder: Path, style: str = "trs") -> None:
+        if style not in ("trs", "hanweb"):
+            raise ValueError(f"style must be 'trs' or 'hanweb', not {style!r}")
+        super().__init__(folder)
+        self.style = style
+        self.publications = [replace(p, number=i) for i, p in enumerate(PUBLICATIONS)]
+        self.proxy_groups: dict[tuple[str, str], list[pages.ListItem]] = {}  # (columnid, unitid) → Hanweb records
+        self.lists_changed = datetime(2026, 1, 1, tzinfo=CST).timestamp()
+
+    # ---------------------------------------------------------------------------------------------- routes
+
+    def column_url(self, body_id: str | None = None) -> str:
+        """The route of the county's 年报 column, or of a body's own column."""
+        if self.style == "hanweb":
+            if body_id is None:
+                return HANWEB_COLUMN
+            return f"/col/col{1010 + [b.id for b in BODIES].index(body_id)}/index.html"
+        return MAIN_COLUMN if body_id is None else f"{MAIN_COLUMN}{body_id}/"
+
+    def page_route(self, publication: Publication) -> str:
+        """Where the article page of ``publication`` is."""
+        if self.style == "trs":
+            return publication.page
+        year, month, day = (int(x) for x in publication.list_date.split("-"))
+        return f"/art/{year}/{month}/{day}/art_1003_{2001 + publication.number}.html"
+
+    def attachment_route(self, publication: Publication) -> str | None:
+        """Where the attachment of ``publication`` is (None without one)."""
+        if publication.attachment is None or self.style == "trs":
+            return publication.attachment
+        stamp = publication.list_date.replace("-", "")[2:] + f"{1000001 + publication.number}"
+        return f"/module/download/downfile.jsp?classid=0&filename={stamp}{Path(publication.attachment).suffix}"
 
     # ---------------------------------------------------------------------------------------------- content
 
@@ -292,7 +321,7 @@ class DemoSite:
             name = pages.COLUMN_NAME if body_id is None else f"{self._body(body_id).short}{pages.COLUMN_NAME}"
             column = self.column_url(body_id)
             if self.style == "hanweb":
-                self._render_hanweb_column(column, name, items, newest, paged=body_id is None)
+                self._render_hanweb_column(column, name, items, newest)
                 continue
             count = max(1, -(-len(items) // PER_PAGE)) if body_id is None else 1
             for page in range(count):
@@ -301,15 +330,27 @@ class DemoSite:
                 route = column + ("index.html" if page == 0 else f"index_{page}.html")
                 self.write(route, html.encode("utf-8"), TYPES[".html"], when=newest, cache="no-cache")
 
-    def _render_hanweb_column(
-        self, column: str, name: str, items: list[pages.ListItem], newest: datetime, *, paged: bool
-    ) -> None:
-        first, rest = (items[:PER_PAGE], items[PER_PAGE:]) if paged else (items, [])
-        proxy = "/module/web/jpage/dataproxy.jsp?page=2&columnid=1003&unitid=4418" if rest else None
-        html = pages.hanweb_column(name, "4418", first, proxy, self._menu())
+    def _jpage(self, column: str) -> pages.JPage:
+        """The jpage list of a Hanweb column: five records a page, one page a group. The county column's page holds
+        the five reports; its sixth record (the notice) is only answered by the data proxy to the POST."""
+        number = int(column.split("/col/col", 1)[1].split("/", 1)[0])
+        unit = "4418" if number == 1003 else str(4400 + number)
+        return pages.JPage(unit, number, per_page=5, group_size=1)
+
+    def _render_hanweb_column(self, column: str, name: str, items: list[pages.ListItem], newest: datetime) -> None:
+        jpage = self._jpage(column)
+        html = pages.hanweb_column(name, jpage, items, self._menu())
         self.write(column, html.encode("gbk"), GBK_HTML, when=newest)
-        if proxy is not None:
-            self.write(proxy, pages.hanweb_dataproxy(rest).encode("utf-8"), TYPES[".xml"], when=newest)
+        self.proxy_groups[(str(jpage.columnid), jpage.unitid)] = list(items)
+        self.lists_changed = newest.timestamp()
+
+    def answer(self, method: str, path: str, query: str, form: Form, host: str) -> Answer | None:
+        """The Hanweb style's data proxy: the records of a column to a POST with its jpage form, else none."""
+        if self.style != "hanweb" or path != pages.JPage("", 0).proxy:
+            return None
+        with self.lock:
+            text = pages.hanweb_proxy_answer(method, query, form, self.proxy_groups)
+            return Answer(text.encode("utf-8"), TYPES[".xml"], self.lists_changed)
 
     def build(self) -> None:
         """Write the whole site."""

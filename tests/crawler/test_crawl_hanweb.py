@@ -1,6 +1,6 @@
 """Acceptance 5: the same spider on a portal in a second markup style — Hanweb column pages whose list sits in
-``<script type="text/xml">`` records, the next group of records behind ``dataproxy.jsp``, GBK article pages,
-attachments behind ``downfile.jsp?filename=…`` — configured only through the portal configuration."""
+``<script type="text/xml">`` records, the next group of records behind a POST to ``dataproxy.jsp``, GBK article pages,
+attachments behind ``downfile.jsp?filename=…`` — read by the Hanweb preset the configuration names."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from crawler.demo_portal import HANWEB_SELECTORS, DemoPortal
+from crawler.demo_portal import DemoPortal
 from tests.crawler.conftest import Workspace, by_route, with_portal
 
 
@@ -19,7 +19,7 @@ def hanweb() -> Iterator[DemoPortal]:
 
 
 def test_the_hanweb_portal_is_crawled_through_its_configuration(hanweb: DemoPortal, workspace: Workspace) -> None:
-    assert dict(hanweb.config.portals[0].selectors) == HANWEB_SELECTORS
+    assert (hanweb.config.portals[0].preset, dict(hanweb.config.portals[0].selectors)) == ("hanweb", {})
     summary = workspace.crawl(hanweb.config)
     assert (summary.status, summary.errors) == ("finished", ())
     documents = by_route(workspace.documents(), hanweb.base_url)
@@ -33,8 +33,8 @@ def test_the_hanweb_portal_is_crawled_through_its_configuration(hanweb: DemoPort
             item.published_on,
             item.published_from,
         )
-    routes = {entry.route for entry in hanweb.log}
-    assert any(route.startswith("/module/web/jpage/dataproxy.jsp?") for route in routes)  # the second group of records
+    posts = [entry for entry in hanweb.log if entry.method == "POST"]
+    assert any(entry.route.startswith("/module/web/jpage/dataproxy.jsp?startrecord=") for entry in posts)  # the next group
     assert {d.content_type for d in documents.values() if d.parent_url is None} == {"text/html; charset=GBK"}
 
     hanweb.clear_log()
@@ -44,7 +44,7 @@ def test_the_hanweb_portal_is_crawled_through_its_configuration(hanweb: DemoPort
 
 def test_the_records_selector_decides_what_is_read(hanweb: DemoPortal, workspace: Workspace) -> None:
     """With records read from no script, the Hanweb lists are empty: the configuration is what finds them."""
-    selectors = {**HANWEB_SELECTORS, "script_records": "script.no-such-list"}
+    selectors = {"script_records": "script.no-such-list"}
     summary = workspace.crawl(with_portal(hanweb.config, selectors=selectors))
     assert summary.status == "finished"
     assert summary.new_documents == 0
