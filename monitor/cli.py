@@ -96,6 +96,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crawl.add_argument("--portal", action="append", metavar="ID", help="只抓取这个门户网站（可重复）；默认抓取全部")
 
+    portal = sub.add_parser("portal", help="配置门户网站：试探栏目、试运行")
+    portal_sub = portal.add_subparsers(dest="portal_command", required=True, parser_class=_Parser)
+    probe = portal_sub.add_parser(
+        "probe",
+        help="试探一个年报栏目：识别网站系统，列出能找到的年报，给出配置",
+        description="礼貌地抓取一个年报栏目（遵守 robots.txt，每次请求间隔 1 秒，最多读取 10 个列表页），识别网站系统，"
+        "列出能找到的年度报告（标题、年度、发布日期及其来源、单位、附件），并给出可以直接放进 nianbao.yaml 的配置。"
+        "不保存任何内容。",
+    )
+    probe.add_argument("url", help="年报栏目的网址（浏览器地址栏中的地址）")
+    probe.add_argument("--contact", help="联系方式（邮箱或电话），写在抓取请求的 User-Agent 中；默认取配置文件中第一个门户网站的")
+    probe.add_argument("-c", "--config", help="配置文件（可选：取其中的联系方式和时区）")
+    probe.add_argument("--preset", default="auto", help="网站系统：auto（自动识别，默认）、trs、hanweb、gkmlpt、ucap、generic")
+    probe.add_argument("--max-pages", type=int, default=10, help="最多读取的列表页数（默认 10）")
+    probe.add_argument("--delay", type=float, default=1.0, help="两次请求之间的间隔秒数（默认 1）")
+    dry = portal_sub.add_parser(
+        "test",
+        help="试运行配置中的门户网站：不保存任何内容，列出能找到的年报",
+        description="按 nianbao.yaml 中的配置抓取门户网站一次（与正式运行完全相同，但不写入数据库、不检查、不通知），"
+        "列出能找到的年度报告及其单位、年度、发布日期。",
+        parents=[_config_option()],
+    )
+    dry.add_argument("--portal", action="append", metavar="ID", help="只试运行这个门户网站（可重复）；默认全部")
     sub.add_parser("serve", help="启动后台监测服务（按计划抓取、检查、通知）", parents=[_config_option()])
     sub.add_parser("run-once", help="立即执行一轮抓取、检查和通知", parents=[_config_option()])
 
@@ -264,6 +287,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from crawler.cli import run_crawl
 
         return run_crawl(args, out, err)
+    if args.command == "portal":
+        from crawler.cli import run_portal
+
+        return run_portal(args, out, err)
     if args.command in ("serve", "run-once"):
         from monitor import service
 
