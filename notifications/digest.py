@@ -32,7 +32,7 @@ from monitor.store.outbox import STATE_ZH as DELIVERY_STATE_ZH
 from monitor.store.outbox import OutboxDraft, add_drafts
 from monitor.store.registry import unreachable_documents
 from monitor.store.review import open_review_items
-from monitor.store.status import CRAWL_STATUS_ZH, STATUS_ZH, body_statuses, reason_zh
+from monitor.store.status import CRAWL_STATUS_ZH, STATUS_ZH, body_statuses, reason_zh, run_reason_zh
 from notifications.render import dashboard_link, duration_zh, notification_zh, render_template, rule_title, where
 from notifications.routes import COUNTY, body_name, route_name
 from rules.deadlines import BODY_TYPE_ZH
@@ -233,7 +233,7 @@ def build_digest(database: Database, config: Config, week: str | None, now: date
                 "name": portal.name,
                 "last_run": line.last_started_at.astimezone(tz) if line.last_started_at else None,
                 "status_zh": CRAWL_STATUS_ZH.get(line.last_status or "", "从未抓取"),
-                "reason": line.last_reason,
+                "reason": run_reason_zh(line.last_reason) if line.last_reason else None,
                 "errors": line.last_errors,
                 "unreachable": line.unreachable,
                 "last_success": line.last_success_at.astimezone(tz) if line.last_success_at else None,

@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 
+from crawler.presets import PRESETS
 from crawler.run import LOG_MAX_BYTES, LOGS_KEPT, default_log_dir
 from monitor.dashboard.evidence import evidence_for
 from monitor.dashboard.labels import STATE_ZH, rule_info
@@ -40,7 +41,7 @@ from monitor.store.dashboard_queries import (
 )
 from monitor.store.findings import LifecycleError, acknowledge, mute, unmute
 from monitor.store.registry import unreachable_documents
-from monitor.store.status import CRAWL_STATUS_ZH, reason_zh
+from monitor.store.status import CRAWL_STATUS_ZH, reason_zh, run_reason_zh
 from rules.locations import describe, technical
 
 if TYPE_CHECKING:
@@ -225,6 +226,8 @@ def crawls() -> Any:
         logs=logs,
         status_zh=CRAWL_STATUS_ZH,
         reason_zh=reason_zh,
+        run_reason_zh=run_reason_zh,
+        systems={name: preset.label for name, preset in PRESETS.items()},
         logs_kept=LOGS_KEPT,
         log_mb=LOG_MAX_BYTES // (1024 * 1024),
     )

@@ -74,6 +74,7 @@ def test_the_crawl_lists_its_unreachable_documents_and_links_its_kept_log(crawle
     assert "抓取情况" in page.text and "最近的抓取" in page.text
     row = page.text.split('data-run="1"', 1)[1].split("</tr>", 1)[0]
     assert "2026-02-03 00:30" in row and "正常" in row  # started at, in the county's time zone
+    assert "拓尔思 TRS WCM" in row  # the portal system the crawl detected
     assert '<td class="num">1</td>' in row  # one listed document could not be fetched
     assert 'href="/crawls/1/log"' in row
     log = clerk.get("/crawls/1/log")
