@@ -32,6 +32,7 @@ from documents.model import Paragraph
 from documents.titles import body_and_year
 from monitor.config import Config, Portal, parse_config
 from monitor.store import Store
+from monitor.store.status import reason_zh, run_reason_zh
 
 PROBE_PORTAL = "probe"
 #: Pages of a column a probe reads at most (list pages and further pages of the list).
@@ -256,14 +257,14 @@ def report_table(run: DryRun, config: Config | None = None) -> str:
     lines = [
         f"门户系统：{preset.label if preset else '未能识别'}{how if preset else ''}",
         f"读取列表页 {summary.pages} 个，请求 {summary.requests} 次，用时 {summary.seconds:.1f} 秒；"
-        + ("抓取正常" if not summary.failed else f"抓取失败：{summary.finish_reason}"),
+        + ("抓取正常" if not summary.failed else f"抓取失败：{run_reason_zh(summary.finish_reason)}"),
     ]
     reports = run.reports()
     lines.append(f"发现年度报告 {len(reports)} 份：" if reports else "没有发现年度报告。")
     names = {b.id: b.name for b in config.bodies} if config is not None else {}
     for number, document in enumerate(reports, start=1):
         if document.problem:
-            lines.append(f"{number:>3}. {_cell(document.title, 40)}  无法打开：{document.problem}")
+            lines.append(f"{number:>3}. {_cell(document.title, 40)}  无法打开：{reason_zh(document.problem)}")
             lines.append(f"     {document.url}")
             continue
         when = document.published_on.isoformat() if document.published_on else "—"
@@ -275,8 +276,12 @@ def report_table(run: DryRun, config: Config | None = None) -> str:
         lines.append(f"     {_cell(document.title, 60)}")
         lines.append(f"     {document.url}")
         for attachment in run.attachments(document.url):
-            state = f"无法打开：{attachment.problem}" if attachment.problem else KIND_ZH.get(attachment.kind, attachment.kind)
+            state = (
+                f"无法打开：{reason_zh(attachment.problem)}"
+                if attachment.problem
+                else KIND_ZH.get(attachment.kind, attachment.kind)
+            )
             lines.append(f"     附件（{state}）：{attachment.url}")
     for problem in summary.errors[:10]:
-        lines.append(f"问题：{problem.get('url', '')}：{problem.get('reason', '')}")
+        lines.append(f"问题：{problem.get('url', '')}：{reason_zh(str(problem.get('reason', '')))}")
     return "\n".join(lines) + "\n"

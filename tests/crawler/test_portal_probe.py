@@ -179,3 +179,12 @@ def test_portal_test_names_reports_no_configured_body_claims(tmp_path: Path) -> 
     out, err = io.StringIO(), io.StringIO()
     assert main(["portal", "test", "-c", str(path), "--portal", "nope"], out, err) == 2
     assert "没有 id 为 'nope' 的门户网站" in err.getvalue()
+
+
+def test_probe_of_a_column_that_is_gone_says_so_in_chinese() -> None:
+    with SystemPortal("trs") as portal:
+        portal.server.misbehaving["/zwgk/zfxxgknb/"] = ("gone", 0.0)
+        code, printed, _errors = probe(portal.column_url)
+    assert code == 1
+    assert "抓取失败：年报栏目无法读取" in printed and "404" in printed
+    assert "column unavailable" not in printed
