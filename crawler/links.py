@@ -12,7 +12,7 @@ selectors (``list_item``, ``list_title``, ``list_date``, ``next_page``, ``script
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -140,28 +140,25 @@ def _sibling_date(link: Selector) -> str:
     parent = root.getparent()
     if parent is None or _date_before_first_link(parent):
         return ""
-    texts: list[str] = [root.tail or ""]
-    for sibling in root.itersiblings():
-        tag = sibling.tag
-        if isinstance(tag, str) and (tag.lower() == "a" or sibling.find(".//a") is not None):
-            break
-        if isinstance(tag, str):
-            texts.append(" ".join(str(t) for t in sibling.itertext()))
-        texts.append(sibling.tail or "")
-    found = DATE.search(" ".join(texts))
+    found = DATE.search(_text_up_to_a_link(root.tail or "", root.itersiblings()))
     return found.group(0) if found else ""
 
 
 def _date_before_first_link(parent: etree._Element) -> bool:
-    texts: list[str] = [parent.text or ""]
-    for child in parent:
-        tag = child.tag
-        if isinstance(tag, str) and (tag.lower() == "a" or child.find(".//a") is not None):
+    return DATE.search(_text_up_to_a_link(parent.text or "", iter(parent))) is not None
+
+
+def _text_up_to_a_link(start: str, elements: Iterator[etree._Element]) -> str:
+    """``start`` and the text of ``elements`` (with their tails) up to the first one that is or holds a link."""
+    texts = [start]
+    for element in elements:
+        tag = element.tag
+        if isinstance(tag, str) and (tag.lower() == "a" or element.find(".//a") is not None):
             break
         if isinstance(tag, str):
-            texts.append(" ".join(str(t) for t in child.itertext()))
-        texts.append(child.tail or "")
-    return DATE.search(" ".join(texts)) is not None
+            texts.append(" ".join(str(t) for t in element.itertext()))
+        texts.append(element.tail or "")
+    return " ".join(texts)
 
 
 def _links_to_one(container: Selector, base_url: str) -> bool:

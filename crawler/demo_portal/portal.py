@@ -8,13 +8,12 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
-from crawler.demo_portal.server import MODES, DemoServer, Logged
+from crawler.demo_portal.server import MODES, DemoServer, Served
 from crawler.demo_portal.site import BODIES, DemoSite, ExpectedDocument
 from monitor.config import Config, parse_config
 
@@ -79,7 +78,7 @@ def written_port(path: str | Path) -> int | None:
     return port if address.hostname == "127.0.0.1" and port else None
 
 
-class DemoPortal:
+class DemoPortal(Served):
     """The demo portal in ``style`` "trs" (default) or "hanweb", generated into ``folder`` (a temporary folder
     when None) and served on 127.0.0.1 (a free port when ``port`` is 0). With ``fallback``, a ``port`` another
     program listens on is replaced by a free one (:attr:`moved` tells)."""
@@ -107,19 +106,6 @@ class DemoPortal:
     def moved(self) -> bool:
         """True when the port asked for was taken and another one is used."""
         return self.wanted_port not in (0, self.port)
-
-    def __enter__(self) -> DemoPortal:
-        self.server.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop the server and remove a temporary folder."""
-        self.server.stop()
-        if self._own_folder:
-            shutil.rmtree(self.folder, ignore_errors=True)
 
     @property
     def config(self) -> Config:
@@ -170,15 +156,6 @@ class DemoPortal:
             self.server.misbehaving.clear()
         else:
             self.server.misbehaving.pop(route.partition("?")[0], None)
-
-    @property
-    def log(self) -> list[Logged]:
-        """Every request answered so far."""
-        return list(self.server.log)
-
-    def clear_log(self) -> None:
-        """Forget the requests answered so far."""
-        self.server.log.clear()
 
     def expected(self) -> list[ExpectedDocument]:
         """The documents a full crawl must find."""

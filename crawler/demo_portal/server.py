@@ -10,12 +10,15 @@ request is logged, a POST with its form, for the tests to inspect.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import threading
 import time
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol, Self
 from urllib.parse import parse_qsl
 
 from crawler.demo_portal import pages
@@ -255,3 +258,39 @@ class DemoServer(ThreadingHTTPServer):
         """Stop serving and close the socket."""
         self.shutdown()
         self.server_close()
+
+
+class Served:
+    """A site served by a :class:`DemoServer` for the duration of a ``with`` block: its address, its request log,
+    and the removal of its folder when the folder was a temporary one."""
+
+    folder: Path
+    server: DemoServer
+    base_url: str
+    _own_folder: bool
+
+    def __enter__(self) -> Self:
+        self.server.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the server and remove a temporary folder."""
+        self.server.stop()
+        if self._own_folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def url(self, route: str) -> str:
+        """The full URL of a route."""
+        return self.base_url + route
+
+    @property
+    def log(self) -> list[Logged]:
+        """Every request answered so far (a POST with its form)."""
+        return list(self.server.log)
+
+    def clear_log(self) -> None:
+        """Forget the requests answered so far."""
+        self.server.log.clear()

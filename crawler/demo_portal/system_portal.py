@@ -10,11 +10,10 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from crawler.demo_portal.portal import PORTAL_ID
-from crawler.demo_portal.server import DemoServer, Logged
+from crawler.demo_portal.server import DemoServer, Served
 from crawler.demo_portal.site import ExpectedDocument
 from crawler.demo_portal.systems import SYSTEM_BODIES, SystemSite
 from monitor.config import Config, parse_config
@@ -49,7 +48,7 @@ def system_config_data(
     return {"county": {"name": "演示县", "timezone": "Asia/Shanghai"}, "portals": [portal], "bodies": bodies}
 
 
-class SystemPortal:
+class SystemPortal(Served):
     """The 年报 column of ``system`` generated into ``folder`` (a temporary folder when None) and served on
     127.0.0.1 (a free port when ``port`` is 0) for the duration of a ``with`` block."""
 
@@ -76,19 +75,6 @@ class SystemPortal:
         """The column's full address, as an administrator would paste it."""
         return self.base_url + self.site.column_url()
 
-    def __enter__(self) -> SystemPortal:
-        self.server.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop the server and remove a temporary folder."""
-        self.server.stop()
-        if self._own_folder:
-            shutil.rmtree(self.folder, ignore_errors=True)
-
     def url(self, route: str) -> str:
         """The full URL of a route."""
         return self.base_url + route
@@ -113,12 +99,3 @@ class SystemPortal:
     def edit_report(self, body_id: str, year: int) -> str:
         """Edit a report after publication; returns the changed route."""
         return self.site.edit_report(body_id, year)
-
-    @property
-    def log(self) -> list[Logged]:
-        """Every request answered so far (a POST with its form)."""
-        return list(self.server.log)
-
-    def clear_log(self) -> None:
-        """Forget the requests answered so far."""
-        self.server.log.clear()
