@@ -2,6 +2,9 @@
 
 Jobs never overlap themselves (max_instances=1, coalesced); SIGTERM lets the running unit of work finish,
 then the service exits. A restart (even after SIGKILL) loses nothing: every step is a stored hand-off.
+
+Several instances may run against one database: only the one holding the scheduler lock
+(:mod:`monitor.store.scheduler_lock`) schedules; the others serve the dashboard and take over when it stops.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from types import FrameType
 from typing import TextIO
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -21,6 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor import jobs
 from monitor.app import App
 from monitor.dashboard import start_server
+from monitor.store.scheduler_lock import RETRY_SECONDS, SchedulerLock
 from rules import RULES
 
 log = logging.getLogger("nianbao.service")
@@ -31,7 +36,10 @@ _JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 360
 def build_scheduler(app: App) -> BlockingScheduler:
     """A scheduler with every job of the configuration, persisted in the monitor's database."""
     scheduler = BlockingScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=app.store.db.url, tablename="apscheduler_jobs")},
+        jobstores={
+            "default": SQLAlchemyJobStore(url=app.store.db.url, tablename="apscheduler_jobs"),
+            "local": MemoryJobStore(),  # this instance's own jobs (the scheduler lock's check), never shared
+        },
         executors={"default": ThreadPoolExecutor(4)},
         job_defaults=_JOB_DEFAULTS,
         timezone=app.config.timezone,
@@ -96,17 +104,20 @@ def describe(app: App, out: TextIO) -> None:
 
 
 def serve(config_file: str | None, out: TextIO = sys.stdout) -> int:
-    """Run the service until SIGTERM or SIGINT."""
+    """Run the service until SIGTERM or SIGINT: the dashboard at once, the scheduler while this instance holds
+    the scheduler lock (waiting for it, and taking over, when another instance holds it)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     app = App.load(config_file)
     jobs.register(app)
     describe(app, out)
-    scheduler = build_scheduler(app)
+    lock = SchedulerLock(app.store.db.url)
+    running: list[BlockingScheduler] = []
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("收到信号 %d：完成当前工作后退出", signum)
         jobs.STOP.set()
-        scheduler.shutdown(wait=False)
+        for scheduler in running:
+            scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -114,17 +125,47 @@ def serve(config_file: str | None, out: TextIO = sys.stdout) -> int:
     if app.config.dashboard.enabled:
         dashboard = start_server(app, app.config.dashboard.host, app.config.dashboard.port)
         log.info("网页界面：%s", dashboard.url)
+    waiting_said = False
     try:
-        scheduler.start()
+        while not jobs.STOP.is_set():
+            if not lock.acquire():
+                if not waiting_said:
+                    log.info("另一个实例正在调度：本实例只提供网页界面，每 %.0f 秒尝试接替", RETRY_SECONDS)
+                    waiting_said = True
+                jobs.STOP.wait(RETRY_SECONDS)
+                continue
+            log.info("取得调度锁：本实例负责定时抓取、检查和通知")
+            waiting_said = False
+            _schedule(app, lock, running)
+            if not jobs.STOP.is_set():
+                log.warning("失去调度锁：停止调度，等待重新取得")
     finally:
+        lock.release()
         if dashboard is not None:
             dashboard.stop()
-        # shutdown(wait=False) returns at once; the pool still waits for the running job before the process ends.
-        if scheduler.running:
-            scheduler.shutdown(wait=True)
         jobs.close_apps()
     log.info("nianbao 服务已停止")
     return 0
+
+
+def _schedule(app: App, lock: SchedulerLock, running: list[BlockingScheduler]) -> None:
+    """Run the scheduler until the service stops or the scheduler lock is lost."""
+    scheduler = build_scheduler(app)
+
+    def check_lock() -> None:
+        if not lock.held():
+            scheduler.shutdown(wait=False)
+
+    scheduler.add_job(check_lock, IntervalTrigger(seconds=RETRY_SECONDS), id="scheduler-lock", jobstore="local")
+    running.append(scheduler)
+    try:
+        if not jobs.STOP.is_set():
+            scheduler.start()
+    finally:
+        running.remove(scheduler)
+        # shutdown(wait=False) returns at once; the pool still waits for the running job before the process ends.
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
 
 
 def run_once(config_file: str | None, out: TextIO) -> int:
