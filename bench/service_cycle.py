@@ -5,11 +5,12 @@ The simulated county (``bench/simulated_county.py``: 60 bodies, reports on 2021�
 on a TRS-style portal) is built and served on 127.0.0.1 by a process of its own, which also writes the
 ``nianbao.yaml`` for it (portal ``download_delay: 0`` so that the numbers measure nianbao, not the politeness wait;
 no notification target, so messages go to the file sink). This process is then the service: it opens the monitor
-once (``App.load``, registered with ``monitor.jobs`` as ``nianbao serve`` does) and runs the service's jobs one
-after the other, as its scheduler would, for each cycle:
+once (``App.load``, registered with ``monitor.jobs`` as ``nianbao serve`` does), starts the zygote that forks the
+crawl children warm (``crawler/zygote.py``, as ``nianbao serve`` does while it schedules) and runs the service's
+jobs one after the other, as its scheduler would, for each cycle:
 
-1. ``jobs.poll_portal``: the crawl in a child process (``crawl_portal``), then ``process_pending`` checks every
-   fetched version, 20 at a time;
+1. ``jobs.poll_portal``: the crawl in a child process (``crawl_portal``, the child forked by the zygote), then
+   ``process_pending`` checks every fetched version, 20 at a time;
 2. ``jobs.deadline_sweep``: reminders, D601 for the bodies without a 2025 report, expired mutes, repeats;
 3. ``jobs.dispatch`` until the outbox holds nothing due (the service sends at most 50 per minute).
 
@@ -19,7 +20,8 @@ nothing changed (every request answers 304). VmRSS (and the peak, VmHWM) of this
 /proc/self/status after each cycle; the crawl child's peak is sampled from its /proc/PID/status. SQL statements
 are counted on the service's engine.
 
-Target (issue 5, acceptance 6): resident memory of the service between cycles under 300 MB.
+Targets: resident memory of the service between cycles under 300 MB (issue 5, acceptance 6); a no-change cycle
+within 5 s (issue 16).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event  # noqa: E402
 
 from bench.perfdoc import write_section  # noqa: E402
+from crawler import zygote  # noqa: E402
 from monitor import jobs  # noqa: E402
 from monitor.app import App  # noqa: E402
 from monitor.clock import FixedClock  # noqa: E402
@@ -53,6 +56,7 @@ from monitor.clock import FixedClock  # noqa: E402
 PORTAL_ID = "county"
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 TARGET_MB = 300
+TARGET_NO_CHANGE_SECONDS = 5.0
 MAX_DISPATCH_PASSES = 100
 PLURAL = {"error": "errors", "warning": "warnings", "info": "notes"}
 
@@ -68,7 +72,8 @@ def memory_kb() -> tuple[int, int]:
 
 
 class CrawlChildWatch:
-    """Samples the peak resident memory (VmHWM) of this process's crawl children while they run.
+    """Samples the peak resident memory (VmHWM) of this process's crawl children while they run: the children of
+    this process or of its zygote, the zygote itself apart.
 
     ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` cannot be used: Linux counts in a child's peak the memory of the parent
     it was started from (the high-water mark of the address space it replaced at exec), so it reports the service's
@@ -98,16 +103,19 @@ class CrawlChildWatch:
     def _watch(self) -> None:
         me = os.getpid()
         while not self._stop.is_set():
+            warm = zygote.current()
+            parents = {me, warm.pid} if warm is not None and warm.pid is not None else {me}
             for entry in Path("/proc").iterdir():
-                if entry.name.isdigit():
-                    self._sample(entry, me)
+                if entry.name.isdigit() and int(entry.name) not in parents:
+                    self._sample(entry, parents)
             self._stop.wait(self.interval)
 
-    def _sample(self, entry: Path, parent: int) -> None:
+    def _sample(self, entry: Path, parents: set[int]) -> None:
         try:
             status = (entry / "status").read_text(encoding="ascii", errors="replace")
             fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            if int(fields["PPid"]) != parent or b"crawler.main" not in (entry / "cmdline").read_bytes():
+            command = (entry / "cmdline").read_bytes()
+            if int(fields["PPid"]) not in parents or not (b"crawler.main" in command or b"crawler.zygote" in command):
                 return
             peak = int(fields["VmHWM"].split()[0])
         except (OSError, KeyError, ValueError):  # gone meanwhile, or a kernel thread
@@ -194,6 +202,7 @@ class Service:
         started = time.perf_counter()
         self.app = App.load(str(config_file), clock=FixedClock(NOW))
         jobs.register(self.app)  # as `nianbao serve` does: the jobs use this App
+        zygote.start()  # as `nianbao serve` does while it schedules: crawl children forked warm
         self.load_seconds = time.perf_counter() - started
         self.file = self.app.config_file
         self.database = Path(self.app.store.db.url.removeprefix("sqlite:///"))
@@ -246,8 +255,9 @@ class Service:
         return result
 
     def close(self) -> None:
-        """Close the monitor."""
+        """Close the monitor, stop the zygote."""
         jobs.close_apps()
+        zygote.stop()
 
 
 def start_portal(folder: Path) -> tuple[subprocess.Popen[str], dict[str, Any]]:
@@ -308,10 +318,13 @@ def render(run: Run) -> str:
     crawls = sorted(c.crawl_seconds for c in unchanged)
     worst = max(c.rss_kb for c in cycles)
     verdict = "met" if worst < TARGET_MB * 1024 else "**not met**"
+    median = times[len(times) // 2]
+    fast = "met" if median <= TARGET_NO_CHANGE_SECONDS else "**not met**"
+    starts = sorted({str(c.crawl.get("start")) for c in cycles})
     checked = d["checked"] + d["unreadable"]
     others = sum(c.check_seconds + c.sweep_seconds + c.dispatch_seconds for c in unchanged) / len(unchanged)
     lines = [
-        "## Service: a simulated county, first cycle and no-change cycle (issue 5)",
+        "## Service: a simulated county, first cycle and no-change cycle (issues 5, 16)",
         "",
         f"`bench/service_cycle.py` on `bench/simulated_county.py`: {portal['bodies']} bodies (44 towns, townships and "
         f"街道, 15 county departments, the county government) with {portal['reports']} reports on 2021–2025 (two bodies "
@@ -324,7 +337,8 @@ def render(run: Run) -> str:
         f"{first.crawl['requests'] / 60:.0f} min or more).",
         "",
         f"One long-lived process runs the service's jobs as `nianbao serve` does, the monitor opened once: "
-        f"`poll_portal` (the crawl in a child process, then `process_pending`), `deadline_sweep`, and `dispatch` until "
+        f"`poll_portal` (the crawl in a child process — started {' / '.join(starts)}: forked by the zygote that "
+        f"has Scrapy imported —, then `process_pending`), `deadline_sweep`, and `dispatch` until "
         f"nothing is due ({first.dispatch_passes} passes of at most 50 in the first cycle; the service makes one a "
         f"minute). No scheduler thread, no dashboard. Clock fixed at 2026-03-02 10:00 county time. RSS is VmRSS of "
         f"that process after each cycle; {len(cycles)} cycles, load average {run.load:.1f} when it started.",
@@ -337,8 +351,8 @@ def render(run: Run) -> str:
         f"and {first.check_statements / max(1, checked):.0f} SQL statements per document | — |",
         f"| — deadline sweep | {first.sweep_seconds:.2f} s | — |",
         f"| — dispatch | {first.dispatch_seconds:.2f} s: {d['sent']} notifications sent | — |",
-        f"| no-change cycle | {times[len(times) // 2]:.1f} s (median of {len(unchanged)}; {times[0]:.1f}–{times[-1]:.1f} s) "
-        f"| — |",
+        f"| no-change cycle | {median:.1f} s (median of {len(unchanged)}; {times[0]:.1f}–{times[-1]:.1f} s) "
+        f"| ≤ {TARGET_NO_CHANGE_SECONDS:.0f} s: {fast} |",
         f"| — its crawl | {crawls[len(crawls) // 2]:.1f} s: {crawl_cell(second)}, "
         f"{second.crawl['bytes'] / first.crawl['bytes']:.1%} of the first crawl's bytes | — |",
         f"| — check, sweep, dispatch | {others:.2f} s: {second.delta['checked']} documents checked, "
@@ -359,7 +373,10 @@ def render(run: Run) -> str:
         "",
         "The no-change crawl is paced by AutoThrottle, which in nianbao (`crawler/throttle.py`) lets a 304 lower "
         "its delay like a 200; with Scrapy's own, one slow answer early in a poll slowed every later request of it "
-        "(27 s instead of 5 s here).",
+        "(27 s instead of 5 s here). It aims at the portal's `concurrency` (2 here) requests in flight, the "
+        "store is read once for all known documents and the sightings written 100 at a time, a 304 for a cached "
+        "column page does not rewrite the HTTP cache, and Scrapy's per-response reading of the callbacks' source "
+        "is off (issue 16: the no-change cycle took 10.6 s, 9.4–13.5 s, before).",
         "",
         f"The whole benchmark took {run.seconds:.0f} s.",
     ]

@@ -5,7 +5,10 @@ Twisted's reactor cannot be restarted, so a long-running service crawls each por
 when the time limit passes (the run is then recorded as failed with reason "time limit"), and returns the numbers
 of the ``crawl_runs`` row. The child closes itself before that, early enough to wait for its downloads in flight and
 record its counters (:func:`crawler.settings.crawl_deadlines`); the kill is for a child that does not.
-This module does not import Scrapy.
+When this process runs a zygote (:mod:`crawler.zygote`, started by ``nianbao serve``), the child is forked by it,
+Scrapy already imported, with the same guarantees (its own process group, its output through this process, the
+crawl's environment); otherwise, or when the zygote cannot be had, it is started cold. This module does not
+import Scrapy.
 
 The child's log (Scrapy's log, and anything else it prints) is kept: by default in the data folder, the parent of
 the blob folder, as ``logs/crawl-<portal>-<run id>.log``, named in the run's ``log_path``. Everything the child
@@ -22,8 +25,6 @@ import glob
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,8 +35,10 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 import crawler
+from crawler import zygote
 from crawler.job import CrawlJob
 from crawler.settings import crawl_deadlines
+from crawler.zygote import Child, ColdChild
 from monitor.clock import Clock
 from monitor.config import Config, load_config
 from monitor.store import Store
@@ -72,6 +75,7 @@ class CrawlSummary:
     log_path: str | None = None
     column_counts: dict[str, int] | None = None  # report entries listed under each configured column reached
     system: str | None = None  # the portal system (preset) the crawl read the portal with
+    start: str = "cold"  # how the crawl child started: "warm" (forked by the zygote) or "cold"
 
     @property
     def failed(self) -> bool:
@@ -172,7 +176,7 @@ def crawl_portal(
         log_file = _absolute(log_path) if log_path else default_log_path(blobs, portal_id, run_id)
         store.crawl.set_log_path(run_id, log_file)
         started = time.monotonic()
-        ended, tail = _run_child(job, limit, log_file, append=bool(log_path))
+        ended, tail, mode = _run_child(job, limit, log_file, append=bool(log_path))
         if not log_path:
             prune_logs(log_file.parent, portal_id, logs_kept)
         now = job.now()
@@ -200,13 +204,15 @@ def crawl_portal(
             log_path=record.log_path,
             column_counts=record.column_counts,
             system=record.system,
+            start=mode,
         )
     finally:
         store.close()
 
 
-def _child_environment() -> dict[str, str]:
-    """The child imports this very copy of nianbao, installed or not."""
+def child_environment() -> dict[str, str]:
+    """The environment of a crawl child: this process's, and the child imports this very copy of nianbao,
+    installed or not."""
     env = dict(os.environ)
     source = str(Path(crawler.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (source, env.get("PYTHONPATH", "")) if p)
@@ -215,9 +221,27 @@ def _child_environment() -> dict[str, str]:
     return env
 
 
-def _run_child(job: CrawlJob, limit: float, log_file: Path, *, append: bool) -> tuple[str, str]:
+def _start_child(job_file: Path) -> Child:
+    """The crawl child of ``job_file``: forked by this process's zygote when one runs (:mod:`crawler.zygote`),
+    else started afresh."""
+    env = child_environment()
+    warm = zygote.current()
+    child = warm.spawn(job_file, env, _working_folder()) if warm is not None else None
+    if child is not None:
+        return child
+    return ColdChild([sys.executable, "-m", "crawler.main", "--job", str(job_file)], env)
+
+
+def _working_folder() -> str:
+    try:
+        return os.getcwd()
+    except OSError:  # removed meanwhile: a cold child would inherit it all the same
+        return "/"
+
+
+def _run_child(job: CrawlJob, limit: float, log_file: Path, *, append: bool) -> tuple[str, str, str]:
     """Run the child, its output copied into ``log_file`` (bounded, see :class:`BoundedLog`); ("0" | exit status |
-    "killed", the last lines of its output)."""
+    "killed", the last lines of its output, "cold" | "warm")."""
     _remove_orphaned_folders()
     with tempfile.TemporaryDirectory(prefix=_JOB_FOLDER_PREFIX) as folder:
         (Path(folder) / _PARENT_FILE).write_text(str(os.getpid()), encoding="ascii")
@@ -226,27 +250,18 @@ def _run_child(job: CrawlJob, limit: float, log_file: Path, *, append: bool) -> 
         log_file.parent.mkdir(parents=True, exist_ok=True)
         with open(log_file, "ab" if append else "wb") as sink:
             log = BoundedLog(sink)
-            child = subprocess.Popen(
-                [sys.executable, "-m", "crawler.main", "--job", str(job_file)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                env=_child_environment(),
-                start_new_session=True,  # its own process group: killing it reaches everything it started
-            )
-            assert child.stdout is not None
-            pump = threading.Thread(target=log.copy, args=(child.stdout,), name="crawl-log", daemon=True)
+            child = _start_child(job_file)
+            pump = threading.Thread(target=log.copy, args=(child.output,), name="crawl-log", daemon=True)
             pump.start()
-            try:
-                status = str(child.wait(timeout=limit))
-            except subprocess.TimeoutExpired:
-                _kill_group(child)
+            status = child.wait(limit)
+            if status is None:
+                child.kill()  # its whole process group
                 status = "killed"
             pump.join(_PUMP_GRACE)
             log.finish()
             if not pump.is_alive():  # else something the child started still holds the pipe: the pump ends with it
-                child.stdout.close()
-        return status, log.tail()
+                child.output.close()
+        return status, log.tail(), child.mode
 
 
 class BoundedLog:
@@ -328,12 +343,6 @@ def _remove_orphaned_folders() -> None:
             shutil.rmtree(folder, ignore_errors=True)
         except PermissionError:
             continue  # alive, another user's
-
-
-def _kill_group(child: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(child.pid, signal.SIGKILL)
-    child.wait()
 
 
 def with_time_limit(config: Config, portal_id: str, seconds: int) -> Config:

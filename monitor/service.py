@@ -22,6 +22,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from crawler import zygote
 from monitor import jobs
 from monitor.app import App
 from monitor.dashboard import start_server
@@ -158,6 +159,9 @@ def _schedule(app: App, lock: SchedulerLock, running: list[BlockingScheduler]) -
 
     scheduler.add_job(check_lock, IntervalTrigger(seconds=RETRY_SECONDS), id="scheduler-lock", jobstore="local")
     running.append(scheduler)
+    # While this instance schedules, its crawl children are forked warm (Scrapy already imported) by a zygote that
+    # lives, and dies, with it (crawler/zygote.py).
+    zygote.start()
     try:
         if not jobs.STOP.is_set():
             scheduler.start()
@@ -166,6 +170,7 @@ def _schedule(app: App, lock: SchedulerLock, running: list[BlockingScheduler]) -
         # shutdown(wait=False) returns at once; the pool still waits for the running job before the process ends.
         if scheduler.running:
             scheduler.shutdown(wait=True)
+        zygote.stop()
 
 
 def run_once(config_file: str | None, out: TextIO) -> int:

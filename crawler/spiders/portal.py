@@ -29,6 +29,7 @@ from crawler.attribution import Attribution, BodyMatcher, page_publisher
 from crawler.health import CrawlHealth
 from crawler.items import FetchedDocument, RejectedDocument
 from crawler.job import CrawlJob
+from crawler.known import KnownDocuments, Sightings
 from crawler.links import Entry, PageRequest, attachment_links, is_list_url, looks_not_found
 from crawler.middlewares import OUTSIDE
 from crawler.origins import portal_origins, url_allowed
@@ -114,6 +115,8 @@ class PortalSpider(Spider):
         self.allowed_domains = list(job.portal.allowed_domains)  # Scrapy's offsite filter: host names only
         self.origins = frozenset(portal_origins(job.configured_urls()))
         self.crawl_store = store.crawl
+        self.known = KnownDocuments(store.crawl, job.portal.id)  # one query, not one per document
+        self.sightings = Sightings(store.crawl)  # unchanged documents, recorded a batch at a time
         self.health = health
         self.matcher = BodyMatcher(job.bodies)
         self.preset: Preset | None = None if job.portal.preset == AUTO else PRESETS[job.portal.preset]
@@ -261,7 +264,7 @@ class PortalSpider(Spider):
         if key in self.requested:
             return None
         self.requested.add(key)
-        known = self.crawl_store.known(url)
+        known = self.known.get(url)
         headers: dict[str, str] = {}
         if known is not None:
             now = self._now()
@@ -357,7 +360,7 @@ class PortalSpider(Spider):
         A crawl cut off after storing a page but before its attachments (a service killed mid-crawl) thus
         fetches them next time; attachments already stored are asked with their validators (304).
         """
-        known = self.crawl_store.known(url)
+        known = self.known.get(url)
         if known is None or known.sha256 is None or found.parent is not None:
             return
         try:
@@ -390,7 +393,11 @@ class PortalSpider(Spider):
                 published = dates.inherited_date((found.parent.published_on, found.parent.published_from), url)
             else:
                 published = dates.publication_date({}, url, known.published_on, found.list_date)
-        self.crawl_store.seen(url, now, reached=reached, published=published)
+        self.sightings.add(url, now, reached=reached, published=published)
+
+    def closed(self, reason: str) -> None:
+        """Write the sightings still held."""
+        self.sightings.flush()
 
     # ------------------------------------------------------------------------------------------------ failures
 

@@ -96,6 +96,16 @@ class CrawlStats:
     system: str | None = None  # the portal system (preset) the run read the portal with
 
 
+@dataclass(frozen=True)
+class Sighting:
+    """A stored document still listed: when, whether the server answered (304), the date its listing gives."""
+
+    url: str
+    at: datetime
+    reached: bool = False
+    published: tuple[date, str] | None = None
+
+
 class CrawlStore:
     """The crawler's view of the store."""
 
@@ -115,6 +125,16 @@ class CrawlStore:
                 sha = version.sha256 if version else None
             return _known(document, sha)
 
+    def known_of_portal(self, portal_id: str) -> dict[str, KnownDocument]:
+        """The stored state of every document of ``portal_id``, by URL, in one query."""
+        query = (
+            select(Document, DocumentVersion.sha256)
+            .outerjoin(DocumentVersion, DocumentVersion.id == Document.current_version_id)
+            .where(Document.portal_id == portal_id)
+        )
+        with self.db.transaction() as session:
+            return {document.url: _known(document, sha256) for document, sha256 in session.execute(query)}
+
     def seen(self, url: str, at: datetime, *, reached: bool = False, published: tuple[date, str] | None = None) -> None:
         """Record that ``url`` is still listed (unchanged: answered 304, or not fetched again).
 
@@ -122,15 +142,25 @@ class CrawlStore:
         unreachable document active again. ``published``: the date and source the listing gives now, taken when
         the stored date is only the day first seen.
         """
+        self.seen_many([Sighting(url, at, reached, published)])
+
+    def seen_many(self, sightings: list[Sighting]) -> None:
+        """:meth:`seen` for many documents, in one transaction."""
+        if not sightings:
+            return
         with self.db.transaction() as session:
-            document = session.scalar(select(Document).where(Document.url == url))
-            if document is None:
-                return
-            document.last_seen = at
-            if reached:
-                _reached(document)
-            if published is not None and document.published_from == FIRST_SEEN and published[1] != FIRST_SEEN:
-                document.published_on, document.published_from = published
+            urls = sorted({s.url for s in sightings})
+            documents = {d.url: d for d in session.scalars(select(Document).where(Document.url.in_(urls)))}
+            for sighting in sightings:
+                document = documents.get(sighting.url)
+                if document is None:
+                    continue
+                document.last_seen = sighting.at
+                if sighting.reached:
+                    _reached(document)
+                published = sighting.published
+                if published is not None and document.published_from == FIRST_SEEN and published[1] != FIRST_SEEN:
+                    document.published_on, document.published_from = published
 
     def record(self, fetched: FetchedDocument) -> tuple[str, int]:
         """Store a downloaded document. Returns ("new" | "changed" | "unchanged", document id).
