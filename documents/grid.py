@@ -23,7 +23,7 @@ _NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?$")
 _ROW_LABEL = re.compile(r"^(?:\d{1,2}[.、．]|[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BoxCell:
     """A ruled cell: its box (x0, top, x1, bottom) in table coordinates, its text and where it was read.
 
@@ -87,7 +87,7 @@ def to_grid(cells: list[BoxCell]) -> tuple[tuple[Cell, ...], ...]:
 # ---------------------------------------------------------------------------------------------------- page breaks
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fragment:
     """The part of a table on one page: its ruled cells (page coordinates) and its box.
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-import lxml.html
 from lxml import etree
 
 from documents.dates import published_in
@@ -65,6 +64,8 @@ _CONTAINER_ELEMENTS = {"ucapcontent": 3}
 # Then td (old Hanweb: <td id="zoom" class="bt_content">).
 _CONTAINER_TAGS = ("div", "article", "section", "main", *_CONTAINER_ELEMENTS)
 _MIN_CONTENT = 20  # characters: an empty template container is not the report
+# A class or id value none of these is part of (lower-cased) holds no noise token and no noise word.
+_NOISE_HINT = re.compile("|".join(re.escape(word) for word in sorted(set(_NOISE_WORDS) | _NOISE_TOKENS)))
 
 _TITLE_CLASS = re.compile(r"[a-z]*[-_]?(?:title|tit|bt|biaoti)\d*")
 _TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--|—+|\s[-–]\s)\s*")
@@ -86,6 +87,11 @@ _FEW_REPLACED = 16
 #: Largest web page read. Its parsed tree takes some 45 times its size in memory (a 19 MB page peaked at 870 MB);
 #: a report page is a few hundred KB, and the few-MB pages are sites' inline images, not text.
 MAX_HTML_BYTES = 5 * 1024 * 1024
+
+# One parser for every page, with lxml's plain elements: lxml.html's element classes cost a Python class lookup for
+# every element the walks below touch, and nothing here uses their methods. lxml serialises the threads that share
+# a parser.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
 
 
 def extract_html(data: bytes, *, content_type: str | None = None) -> Document:
@@ -154,7 +160,7 @@ def _parse(data: bytes, content_type: str | None) -> _Element:
         text = text.translate(_INVISIBLE)
     if text.lstrip().startswith("<?xml"):  # lxml refuses a str that declares an encoding
         text = _XML_DECLARATION.sub("", text, count=1)
-    root = etree.fromstring(text, lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False))
+    root = etree.fromstring(text, _PARSER)
     if root is None:
         raise ExtractionError("网页内容为空或无法解析")
     return root
@@ -200,35 +206,37 @@ def _is_noise(element: _Element) -> bool:
     """Navigation, header, footer, breadcrumb, info/share/print bars, hidden elements."""
     if element.tag in _NOISE_TAGS:
         return True
-    attrib = element.attrib
-    if not attrib:
+    names = element.keys()  # one call into lxml; most elements have no attribute read below
+    if not names:
         return False
-    style = attrib.get("style")
-    if style and "none" in style and "display:none" in style.replace(" ", "").lower():
-        return True
-    if "hidden" in attrib:
+    if "style" in names:
+        style = element.get("style")
+        if style and "none" in style and "display:none" in style.replace(" ", "").lower():
+            return True
+    if "hidden" in names:
         return True
     for name in ("class", "id"):
-        value = attrib.get(name)
-        if value:
-            for token in value.lower().split():
-                if token in _NOISE_TOKENS or any(word in token for word in _NOISE_WORDS):
-                    return True
+        if name in names:
+            value = element.get(name)
+            if value and _NOISE_HINT.search(lowered := value.lower()):
+                for token in lowered.split():
+                    if token in _NOISE_TOKENS or any(word in token for word in _NOISE_WORDS):
+                        return True
     return False
 
 
 def _find_content(body: _Element) -> _Element:
     """The element holding the report: a known container of a portal system, else the densest text block."""
     for tags in (_CONTAINER_TAGS, ("td",)):
-        found = _known_container(body, tags)
+        found = _known_container(body.iter(*tags))
         if found is not None:
             return found
     return _densest(body)
 
 
-def _known_container(body: _Element, tags: tuple[str, ...]) -> _Element | None:
+def _known_container(elements: Iterable[_Element]) -> _Element | None:
     ranked: dict[int, list[_Element]] = {}
-    for element in body.iter(*tags):
+    for element in elements:
         rank = _container_rank(element)
         if rank is not None:
             ranked.setdefault(rank, []).append(element)
@@ -263,6 +271,7 @@ def _container_rank(element: _Element) -> int | None:
 def _densest(body: _Element) -> _Element:
     """The block that directly holds the most text (half of it counts for the grandparent), outside boilerplate."""
     scores: dict[_Element, float] = {}
+    block_tags = _BLOCK_TAGS
 
     def credit(block: _Element, amount: int) -> None:
         container = block.getparent() if block.tag in ("p", "li", "pre", "dt", "dd") or block.tag in _HEADINGS else block
@@ -274,13 +283,17 @@ def _densest(body: _Element) -> _Element:
             scores[grandparent] = scores.get(grandparent, 0.0) + amount / 2
 
     def visit(element: _Element, block: _Element) -> None:
-        own = len((element.text or "").strip())
+        text = element.text
+        own = len(text.strip()) if text else 0
         for child in element:
-            if _is_noise(child):
-                own += len((child.tail or "").strip())
-                continue
-            visit(child, child if child.tag in _BLOCK_TAGS else block)
-            own += len((child.tail or "").strip())
+            if not _is_noise(child):
+                child_block = child if child.tag in block_tags else block
+                if len(child):
+                    visit(child, child_block)
+                elif (text := child.text) and (length := len(text.strip())):
+                    credit(child_block, length)  # a leaf, visited here: the same credit in the same order
+            if tail := child.tail:
+                own += len(tail.strip())
         if own:
             credit(block, own)
 
@@ -355,7 +368,10 @@ def _has_block(element: _Element) -> bool:
 
 
 def _article_title(
-    tree: etree._ElementTree, content: _Element, meta: Mapping[str, str], elements: Mapping[str, _Element]
+    tree: etree._ElementTree,
+    content: _Element,
+    meta: Mapping[str, str],
+    elements: Mapping[str, _Element],
 ) -> Paragraph | None:
     """The page's article title: a heading or title element just before the content, else the meta tags."""
     element = _title_element(content, meta.get("sitename", ""))

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Source:
     """Where an element came from: a line of a text file, an element path in HTML, a page of a PDF."""
 
@@ -15,7 +15,23 @@ class Source:
     page: int | None = None
     box: tuple[float, float, float, float] | None = None
 
+    def __init__(
+        self,
+        line: int | None = None,
+        path: str | None = None,
+        page: int | None = None,
+        box: tuple[float, float, float, float] | None = None,
+    ) -> None:
+        # Written out, setting the slots directly: a table cell makes one, and the generated frozen __init__ goes
+        # through object.__setattr__ for every field (twice as slow).
+        _SOURCE_LINE(self, line)
+        _SOURCE_PATH(self, path)
+        _SOURCE_PAGE(self, page)
+        _SOURCE_BOX(self, box)
+
     def __str__(self) -> str:
+        if self.page is None and self.line is None and self.box is None:  # an HTML or DOCX element: the rules ask often
+            return self.path or "unknown"
         parts = []
         if self.page is not None:
             parts.append(f"page {self.page}")
@@ -28,7 +44,7 @@ class Source:
         return ", ".join(parts) or "unknown"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paragraph:
     """A run of text: a heading (``heading`` > 0 is its level), a list item or body text."""
 
@@ -42,7 +58,7 @@ class Paragraph:
 LOW_CONFIDENCE = 0.8
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Cell:
     """One grid position of a table.
 
@@ -57,13 +73,40 @@ class Cell:
     confidence: float | None = None
     glued: bool = False
 
+    def __init__(
+        self,
+        text: str,
+        source: Source,
+        spanned: bool = False,
+        confidence: float | None = None,
+        glued: bool = False,
+    ) -> None:
+        # As Source's: every table cell makes one.
+        _CELL_TEXT(self, text)
+        _CELL_SOURCE(self, source)
+        _CELL_SPANNED(self, spanned)
+        _CELL_CONFIDENCE(self, confidence)
+        _CELL_GLUED(self, glued)
+
     @property
     def doubtful(self) -> bool:
         """True when OCR read this cell with low confidence."""
         return self.confidence is not None and self.confidence < LOW_CONFIDENCE
 
 
-@dataclass(frozen=True)
+# The slots' own setters, which a frozen class's __setattr__ does not stand in front of.
+_SOURCE_LINE = Source.__dict__["line"].__set__
+_SOURCE_PATH = Source.__dict__["path"].__set__
+_SOURCE_PAGE = Source.__dict__["page"].__set__
+_SOURCE_BOX = Source.__dict__["box"].__set__
+_CELL_TEXT = Cell.__dict__["text"].__set__
+_CELL_SOURCE = Cell.__dict__["source"].__set__
+_CELL_SPANNED = Cell.__dict__["spanned"].__set__
+_CELL_CONFIDENCE = Cell.__dict__["confidence"].__set__
+_CELL_GLUED = Cell.__dict__["glued"].__set__
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     """A table as a grid of rows; rows may be ragged (a cell lost in the source stays lost).
 
@@ -87,7 +130,7 @@ class Table:
 Block = Paragraph | Table
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """What a file holds, independent of its format.
 

@@ -242,6 +242,7 @@ def a205(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
         for row in table.rows:
             if row.unread:
                 continue  # which cell is a value is not known (S106 says so)
+            aligned = table.aligned(row)
             for index, value in enumerate(row.values):
                 if value.blank:
                     continue
@@ -252,7 +253,6 @@ def a205(report: AnnualReport, ctx: Context) -> Iterator[Outcome]:
                     )
                     continue
                 checked += 1
-                aligned = table.aligned(row)
                 kind = table.column_kind(index) if aligned else lenient
                 if _fits(value.number, kind):
                     continue

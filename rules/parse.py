@@ -31,6 +31,8 @@ _NUMBERED = re.compile(r"^([一二三四五六七八九十]{1,2})[、.,]\s*(.{2,
 _YEAR_IN_TEXT = re.compile(r"((?:19|20)\d{2})年")
 _CELL_LIKE_MAX = 40
 _NUMERIC_CELL = re.compile(r"[\d\s.,]*")
+_TRIAL = re.compile("|".join(re.escape(m) for m in t.TRIAL_MARKERS))
+_FORMAT_2021 = re.compile("|".join(re.escape(m) for m in t.FORMAT_2021_MARKERS))
 
 
 def _heading_of(paragraph: Paragraph) -> tuple[str, str, bool] | None:
@@ -290,14 +292,21 @@ def parse_report(document: Document, *, excerpt: bool = False) -> AnnualReport:
     for index, block in enumerate(blocks):
         if isinstance(block, Table):
             candidates.append(_candidate(block, grid, excerpt and index >= last_index, _heading_above(blocks, index)))
-    grids = {k for c in candidates for k in classify([norm(x) for x in c.table.texts()])}
+    # Each table's labels folded and classified once, by id(table) (the table kept with them, so no id is reused).
+    kinds_of: dict[int, tuple[Table, set[str]]] = {}
+
+    def kinds_of_table(table: Table) -> set[str]:
+        if (found := kinds_of.get(id(table))) is None:
+            found = kinds_of[id(table)] = (table, classify([norm(x) for x in table.texts()]))
+        return found[1]
+
+    grids = {k for c in candidates for k in kinds_of_table(c.table)}
     for table, start_index, end_index in _flat_tables(blocks):
-        kinds = classify([norm(x) for x in table.texts()])
+        kinds = kinds_of_table(table)
         if kinds and not kinds & grids:
             candidates.append(_candidate(table, grid, excerpt and end_index >= last_index, _heading_above(blocks, start_index)))
 
-    trial_pattern = re.compile("|".join(re.escape(m) for m in t.TRIAL_MARKERS))
-    format_2021_pattern = re.compile("|".join(re.escape(m) for m in t.FORMAT_2021_MARKERS))
+    trial_pattern, format_2021_pattern = _TRIAL, _FORMAT_2021
     has_2021 = 0
     for candidate in candidates:
         for row in candidate.table.rows:
@@ -324,7 +333,7 @@ def parse_report(document: Document, *, excerpt: bool = False) -> AnnualReport:
 
     by_kind: dict[str, list[_Candidate]] = {"t2": [], "t3": [], "t4": []}
     for candidate in candidates:
-        for kind in classify([norm(x) for x in candidate.table.texts()]):
+        for kind in kinds_of_table(candidate.table):
             by_kind[kind].append(candidate)
     if items := by_kind["t3"]:
         report.tables["t3"] = parse_t3(

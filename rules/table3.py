@@ -36,10 +36,15 @@ def _expand(labels: Sequence[str]) -> list[str]:
     """The folded labels, a group and an item printed in one cell taken as two."""
     out: list[str] = []
     for label in labels:
-        folded = norm(label)
-        combined = _COMBINED.match(folded)
-        out.extend((combined.group("group"), combined.group("item")) if combined else (folded,))
+        out.extend(_expand_one(label))
     return out
+
+
+@lru_cache(maxsize=16384)
+def _expand_one(label: str) -> tuple[str, ...]:
+    folded = norm(label)
+    combined = _COMBINED.match(folded)
+    return (combined.group("group"), combined.group("item")) if combined else (folded,)
 
 
 _ITEMS = {False: tuple(r for r in t.T3_ROWS if r.group is not None), True: tuple(r for r in t.T3_ROWS_TRIAL if r.group)}

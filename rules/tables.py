@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from documents.model import Cell, Source
 from rules import template as t
@@ -49,7 +50,14 @@ def classify(texts: Sequence[str]) -> set[str]:
 
 
 def _is_label(cell: Cell) -> bool:
-    folded = norm(cell.text)
+    return _is_label_text(cell.text)
+
+
+@lru_cache(maxsize=65536)
+def _is_label_text(text: str) -> bool:
+    """Whether a cell text is a label (Chinese, not a number). Cached: every row of every table asks it of every
+    cell, and the same labels recur in every report."""
+    folded = norm(text)
     return bool(folded) and has_cjk(folded) and parse_number(folded) is None
 
 
