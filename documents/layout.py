@@ -74,45 +74,81 @@ def drop_page_furniture(lines: Sequence[TextLine], page_height: float) -> list[T
     ]
 
 
-def group_lines(pieces: Sequence[tuple[str, float, float, float, float]]) -> list[tuple[str, float, float, float, float]]:
+_Piece = tuple[str, float, float, float, float]
+
+
+def _middle(piece: _Piece) -> float:
+    return (piece[2] + piece[4]) / 2
+
+
+def _left(piece: _Piece) -> float:
+    return piece[1]
+
+
+def _rows(pieces: Sequence[_Piece]) -> list[list[_Piece]]:
+    """The pieces by line, top to bottom: pieces overlapping vertically by more than half of the smaller height
+    (measured against the line's highest top and lowest bottom so far) are on one line."""
+    ordered = sorted(pieces, key=_middle)
+    rows: list[list[_Piece]] = []
+    row: list[_Piece] = []
+    top = bottom = 0.0  # of the last row: its pieces' highest top and lowest bottom
+    for piece in ordered:
+        piece_top, piece_bottom = piece[2], piece[4]
+        if rows:
+            overlap = min(bottom, piece_bottom) - max(top, piece_top)
+            if overlap > 0.5 * min(bottom - top, piece_bottom - piece_top):
+                row.append(piece)
+                top = min(top, piece_top)
+                bottom = max(bottom, piece_bottom)
+                continue
+        row = [piece]
+        rows.append(row)
+        top, bottom = piece_top, piece_bottom
+    return rows
+
+
+def _row_text(row: list[_Piece]) -> str:
+    """A line's pieces joined left to right (sorts ``row`` in place)."""
+    row.sort(key=_left)
+    text = ""
+    spaced = False  # the previous piece ended in a space
+    previous_x1 = 0.0
+    for piece in row:
+        raw = piece[0]
+        content = raw.strip()
+        if not content:
+            spaced = spaced or bool(raw)
+            continue
+        wide_gap = piece[1] - previous_x1 > piece[4] - piece[2]
+        if text and (wide_gap or ((spaced or raw[0].isspace()) and not is_cjk_join(text, content))):
+            text += " "
+        text += content
+        spaced = raw[-1].isspace()
+        previous_x1 = piece[3]
+    return text
+
+
+def group_lines(pieces: Sequence[_Piece]) -> list[_Piece]:
     """Text pieces ``(text, x0, top, x1, bottom)`` of one page as lines, top to bottom, left to right.
 
     Pieces overlapping vertically by more than half of the smaller height are on one line; their texts are
     joined in x order: with a space where the gap is wider than a character, or where the text has one between
     Latin letters or digits (CJK text has none: gaps after full-width punctuation are part of the glyph).
     """
-    ordered = sorted(pieces, key=lambda p: (p[2] + p[4]) / 2)
-    rows: list[list[tuple[str, float, float, float, float]]] = []
-    for piece in ordered:
-        if rows:
-            last = rows[-1]
-            top = min(p[2] for p in last)
-            bottom = max(p[4] for p in last)
-            overlap = min(bottom, piece[4]) - max(top, piece[2])
-            if overlap > 0.5 * min(bottom - top, piece[4] - piece[2]):
-                last.append(piece)
-                continue
-        rows.append([piece])
     lines = []
-    for row in rows:
-        row.sort(key=lambda p: p[1])
-        text = ""
-        spaced = False  # the previous piece ended in a space
-        previous_x1 = 0.0
-        for piece in row:
-            content = piece[0].strip()
-            if not content:
-                spaced = spaced or bool(piece[0])
-                continue
-            wide_gap = piece[1] - previous_x1 > piece[4] - piece[2]
-            if text and (wide_gap or ((spaced or piece[0][0].isspace()) and not is_cjk_join(text, content))):
-                text += " "
-            text += content
-            spaced = piece[0][-1].isspace()
-            previous_x1 = piece[3]
+    for row in _rows(pieces):
+        text = _row_text(row)
         if text:
             lines.append((text, min(p[1] for p in row), min(p[2] for p in row), max(p[3] for p in row), max(p[4] for p in row)))
     return lines
+
+
+def block_text(pieces: Sequence[_Piece]) -> str:
+    """The text of pieces in one block (a table cell): ``join_lines`` of the texts of ``group_lines``, without
+    working out the lines' boxes."""
+    if len(pieces) == 1:
+        return join_lines((_row_text([pieces[0]]),))
+    return join_lines(_row_text(row) for row in _rows(pieces))
 
 
 def _margins(lines: Sequence[TextLine]) -> dict[int, tuple[float, float]]:
@@ -196,16 +232,33 @@ def _spacing(lines: Sequence[TextLine]) -> tuple[float, float]:
     return pitch / 2, height / 2
 
 
-def paragraphs(lines: Sequence[TextLine], *, document: Sequence[TextLine] = ()) -> list[tuple[TextLine, Paragraph]]:
+@dataclass(frozen=True, slots=True)
+class Measures:
+    """What paragraphs are told apart by, measured on a document's lines: each page's left and right text
+    margins, and the most common line pitch with the line height it is found at."""
+
+    margins: dict[int, tuple[float, float]]
+    spacing: tuple[float, float]
+
+
+def measure(lines: Sequence[TextLine]) -> Measures:
+    """The margins and line spacing of the lines (see :func:`paragraphs`)."""
+    return Measures(_margins(lines), _spacing(lines))
+
+
+def paragraphs(
+    lines: Sequence[TextLine], *, document: Sequence[TextLine] = (), measures: Measures | None = None
+) -> list[tuple[TextLine, Paragraph]]:
     """Paragraphs from lines in reading order; each with its first line (for placing tables between them).
 
     Margins and line spacing are measured on ``document`` (all lines of the document; default ``lines``): a run
-    of a few lines between two tables says little about them. A paragraph's source is its first line's. A
-    leading bullet makes a list item (the bullet is dropped).
+    of a few lines between two tables says little about them. ``measures``, when given, are those of
+    ``document`` measured once for all its runs. A paragraph's source is its first line's. A leading bullet
+    makes a list item (the bullet is dropped).
     """
-    measured = document or lines
-    margins = _margins(measured)
-    spacing = _spacing(measured)
+    if measures is None:
+        measures = measure(document or lines)
+    margins, spacing = measures.margins, measures.spacing
     out: list[tuple[TextLine, Paragraph]] = []
     current: list[TextLine] = []
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from documents.grid import BoxCell, Fragment, join_fragments, same_columns, to_grid
-from documents.layout import TextLine, paragraphs
+from documents.layout import Measures, TextLine, measure, paragraphs
 from documents.model import Block, Paragraph, Source, Table
 
 _COLUMN_SLACK = 3  # points: cell edges this close are one column's
@@ -68,6 +68,14 @@ def assemble(pages: Sequence[PageContent]) -> list[Block]:
         items.extend(item for _top, item in placed)
 
     everything = [line for page in pages for line in page.lines]
+    measured: Measures | None = None  # of all the lines, for every run of them between tables: measured once
+
+    def run_paragraphs(run: list[TextLine]) -> list[Paragraph]:
+        nonlocal measured
+        if measured is None:
+            measured = measure(everything or run)
+        return [paragraph for _line, paragraph in paragraphs(run, measures=measured)]
+
     blocks: list[Block] = []
     run: list[TextLine] = []
     open_table: list[BoxCell] | None = None
@@ -94,7 +102,7 @@ def assemble(pages: Sequence[PageContent]) -> list[Block]:
             run.append(item)
             continue
         if run:
-            blocks.extend(paragraph for _line, paragraph in paragraphs(run, document=everything))
+            blocks.extend(run_paragraphs(run))
             run = []
         if (
             open_table is not None
@@ -109,5 +117,5 @@ def assemble(pages: Sequence[PageContent]) -> list[Block]:
         open_table, first_fragment, last_fragment = list(item.cells), item, item
     close_table()
     if run:
-        blocks.extend(paragraph for _line, paragraph in paragraphs(run, document=everything))
+        blocks.extend(run_paragraphs(run))
     return blocks

@@ -1,8 +1,8 @@
 """PDF reports: text and ruling lines from pypdfium2, tables built by pdfplumber's algorithm, scans by OCR.
 
 pypdfium2 reads every page's characters and counts its path objects; on pages drawn with enough of them to hold
-a table, the ruling lines are read from the paths and pdfplumber's table routines build the cells
-(:mod:`documents.pdf_lines`), which become grids (:mod:`documents.grid`); a table that runs over a page break is
+a table, the ruling lines are read from the paths and pdfplumber's table algorithm (redone on tuples) builds the
+cells (:mod:`documents.pdf_lines`), which become grids (:mod:`documents.grid`); a table that runs over a page break is
 joined into one. Text outside the tables is assembled into paragraphs (:mod:`documents.layout`). Pages without a
 text layer are read by OCR (:mod:`documents.ocr`); a PDF whose text all came from OCR is not machine-readable
 (rule D604).
@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from struct import Struct
 from typing import Any
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
@@ -30,10 +31,11 @@ import pypdfium2.raw as pdfium_raw  # type: ignore[import-untyped]
 from documents.budget import Budget
 from documents.errors import ExtractionError
 from documents.grid import BoxCell, Fragment, fragment
-from documents.layout import TextLine, drop_page_furniture, group_lines, join_lines
+from documents.layout import TextLine, block_text, drop_page_furniture, group_lines
 from documents.model import Document, Source
 from documents.paged import PageContent, assemble, settle_lone_cells
-from documents.pdf_lines import Box, page_edges, ruled_cells
+from documents.pdf_lines import Box, Edge, page_edges, ruled_cells
+from documents.pdfium_calls import address, get_loose_char_box, get_unicode
 
 #: More pages than this is not an annual report (they run 5–30 pages); refused before any page is read.
 MAX_PAGES = 200
@@ -48,9 +50,15 @@ _WIDE = 1.6  # a character's loose box this many times wider than high is not wh
 
 # A character of the text layer: the character (" " for any space, "\n" for a line break) and its box.
 _Char = tuple[str, float, float, float, float]
+_RECT = Struct("4f")  # pdfium's FS_RECTF: left, top, right, bottom as C floats
+_GetCharBox = pdfium_raw.FPDFText_GetCharBox
+_GetObjectType = pdfium_raw.FPDFPageObj_GetType
+_PATH = pdfium_raw.FPDF_PAGEOBJ_PATH
+_FORM = pdfium_raw.FPDF_PAGEOBJ_FORM
+_MAX_FORM_DEPTH = 14  # levels of nested forms whose paths are counted (pypdfium2's get_objects: max_depth=15)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Page:
     number: int
     width: float
@@ -58,6 +66,26 @@ class _Page:
     chars: list[_Char]
     scanned: bool = False
     tables: list[Fragment] = field(default_factory=list)
+    _centres: list[tuple[float, float]] | None = None
+    _bands: dict[int, list[int]] | None = None
+
+    @property
+    def centres(self) -> list[tuple[float, float]]:
+        """The centre (x, y) of each character's box, in the order of ``chars`` (computed once)."""
+        if self._centres is None:
+            self._centres = [((c[1] + c[3]) / 2, (c[2] + c[4]) / 2) for c in self.chars]
+        return self._centres
+
+    @property
+    def bands(self) -> dict[int, list[int]]:
+        """The characters (their indices in ``chars``; line breaks left out) by the horizontal band of the page
+        their centre lies in (computed once)."""
+        if self._bands is None:
+            self._bands = {}
+            for index, (char, (_x, y)) in enumerate(zip(self.chars, self.centres, strict=True)):
+                if char[0] != "\n":
+                    self._bands.setdefault(int(y // _BAND), []).append(index)
+        return self._bands
 
 
 def extract_pdf(data: bytes) -> Document:
@@ -121,61 +149,93 @@ def _read_page(pdf: Any, index: int) -> _Page:
         width, height = page.get_size()
         textpage = page.get_textpage()
         try:
-            chars = _chars(textpage, height)
+            chars, printed = _chars(textpage, height)
         finally:
             textpage.close()
         number = index + 1
-        printed = sum(1 for c in chars if not c[0].isspace())
         if printed < _MIN_TEXT_CHARS:
             return _Page(number, width, height, chars, scanned=True)
         result = _Page(number, width, height, chars)
-        for paths, _obj in enumerate(page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_PATH]), start=1):
-            if paths >= _MIN_TABLE_PATHS:
-                result.tables = _tables(page_edges(page, height), result)
-                break
+        if _count_paths(page.raw, form=False, level=0, found=0) >= _MIN_TABLE_PATHS:
+            result.tables = _tables(page_edges(page, height), result)
         return result
     finally:
         page.close()
 
 
-def _tables(edges: list[dict[str, Any]], page: _Page) -> list[Fragment]:
+def _count_paths(parent: Any, *, form: bool, level: int, found: int) -> int:
+    """``found`` plus the path objects of a page (or form XObject) and the forms in it, counted up to
+    :data:`_MIN_TABLE_PATHS` — what pypdfium2's ``get_objects`` would list (forms followed 15 levels deep), without
+    making a Python object for each of the page's objects."""
+    count, get = (
+        (pdfium_raw.FPDFFormObj_CountObjects, pdfium_raw.FPDFFormObj_GetObject)
+        if form
+        else (pdfium_raw.FPDFPage_CountObjects, pdfium_raw.FPDFPage_GetObject)
+    )
+    total = count(parent)
+    if total < 0:
+        raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+    for index in range(total):
+        obj = get(parent, index)
+        if not obj:
+            raise pdfium.PdfiumError("Failed to get pageobject.")
+        kind = _GetObjectType(obj)
+        if kind == _PATH:
+            found += 1
+            if found >= _MIN_TABLE_PATHS:
+                return found
+        elif kind == _FORM and level < _MAX_FORM_DEPTH:
+            found = _count_paths(obj, form=True, level=level + 1, found=found)
+            if found >= _MIN_TABLE_PATHS:
+                return found
+    return found
+
+
+def _tables(edges: list[Edge], page: _Page) -> list[Fragment]:
     """The page's ruled tables as fragments, and a lone cell below them all (maybe a table's stranded first row)."""
     tables, lone = ruled_cells(edges)
-    fragments = [fragment(_cell_texts(cells, page.chars, page.number), page.number) for cells in tables]
+    fragments = [fragment(_cell_texts(cells, page), page.number) for cells in tables]
     lowest = max((f.bottom for f in fragments), default=0.0)
     for cell in lone:
         _x0, top, _x1, bottom = cell
         if top > lowest and bottom - top < _LONE_HEIGHT * page.height:
-            fragments.append(fragment(_cell_texts([cell], page.chars, page.number), page.number, lone=True))
+            fragments.append(fragment(_cell_texts([cell], page), page.number, lone=True))
     return fragments
 
 
-def _chars(textpage: Any, height: float) -> list[_Char]:
+def _chars(textpage: Any, height: float) -> tuple[list[_Char], int]:
     """Every character of the text layer in content order with its box; a space or line break (also those pdfium
     generates between words and lines) gets the box of the character before it.
 
     The loose box (the font's full line height) keeps a line's characters level; but a character drawn with a wide
     advance (vertical text in a merged cell, spread by character spacing) gets a loose box reaching into the cells
-    beside it, so such a character is placed by its tight box (the glyph itself)."""
+    beside it, so such a character is placed by its tight box (the glyph itself).
+
+    Also returns how many characters are printed (not spaces or line breaks)."""
     handle = textpage.raw
+    page = address(handle)  # for the per-character calls, declared with plain addresses
     rect = pdfium_raw.FS_RECTF()
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    rect_address = ctypes.addressof(rect)
+    unpack = _RECT.unpack_from
+    tight = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
     out: list[_Char] = []
-    box = (0.0, 0.0, 0.0, 0.0)
+    append = out.append
+    x0 = top = x1 = bottom = 0.0  # the box of the last printed character
+    printed = 0
     for index in range(textpage.count_chars()):
-        code = pdfium_raw.FPDFText_GetUnicode(handle, index)
+        code = get_unicode(page, index)
         char = chr(code) if 0 < code < 0x110000 else ""
         if not char or char.isspace():
-            out.append(("\n" if char in ("\r", "\n") else " ", *box))
+            append(("\n" if char in ("\r", "\n") else " ", x0, top, x1, bottom))
             continue
-        if pdfium_raw.FPDFText_GetLooseCharBox(handle, index, rect):
-            box = (rect.left, height - rect.top, rect.right, height - rect.bottom)
-            if box[2] - box[0] > _WIDE * (box[3] - box[1]) and pdfium_raw.FPDFText_GetCharBox(
-                handle, index, left, right, bottom, top
-            ):
-                box = (left.value, height - top.value, right.value, height - bottom.value)
-        out.append((char, *box))
-    return out
+        printed += 1
+        if get_loose_char_box(page, index, rect_address):
+            x0, y1, x1, y0 = unpack(rect)
+            top, bottom = height - y1, height - y0
+            if x1 - x0 > _WIDE * (bottom - top) and _GetCharBox(handle, index, *tight):
+                x0, top, x1, bottom = tight[0].value, height - tight[3].value, tight[1].value, height - tight[2].value
+        append((char, x0, top, x1, bottom))
+    return out, printed
 
 
 def _pieces(chars: list[_Char]) -> list[tuple[str, float, float, float, float]]:
@@ -183,64 +243,82 @@ def _pieces(chars: list[_Char]) -> list[tuple[str, float, float, float, float]]:
     pieces: list[tuple[str, float, float, float, float]] = []
     text: list[str] = []
     x0 = top = x1 = bottom = 0.0
-
-    def close() -> None:
-        if text and "".join(text).strip():
-            pieces.append(("".join(text), x0, top, x1, bottom))
-        text.clear()
-
     for char, c0, ctop, c1, cbottom in chars:
-        if char == "\n":
-            close()
-            continue
-        if char == " ":
+        if char in {"\n", " "}:
             if text:
-                text.append(" ")
+                if char == " ":
+                    text.append(" ")
+                else:
+                    pieces.append(("".join(text), x0, top, x1, bottom))  # a run starts with a printed character
+                    text = []
             continue
-        if text and (c0 < x1 - (bottom - top) or ctop > bottom - 0.3 * (bottom - top) or cbottom < top + 0.3 * (bottom - top)):
-            close()
-        if not text:
-            x0, top, x1, bottom = c0, ctop, c1, cbottom
-        else:
-            x0, top, x1, bottom = min(x0, c0), min(top, ctop), max(x1, c1), max(bottom, cbottom)
-        text.append(char)
-    close()
+        if text:
+            height = bottom - top
+            if not (c0 < x1 - height or ctop > bottom - 0.3 * height or cbottom < top + 0.3 * height):
+                x0 = c0 if c0 < x0 else x0
+                top = ctop if ctop < top else top
+                x1 = c1 if c1 > x1 else x1
+                bottom = cbottom if cbottom > bottom else bottom
+                text.append(char)
+                continue
+            pieces.append(("".join(text), x0, top, x1, bottom))
+        text = [char]
+        x0, top, x1, bottom = c0, ctop, c1, cbottom
+    if text:
+        pieces.append(("".join(text), x0, top, x1, bottom))
     return pieces
 
 
-def _cell_texts(boxes: list[Box], chars: list[_Char], page: int) -> list[BoxCell]:
+def _cell_texts(boxes: list[Box], page: _Page) -> list[BoxCell]:
     """Each ruled cell with the text of the characters whose centres lie inside it."""
-    bands: dict[int, list[int]] = {}  # 10-point bands of the page → the cells reaching into them
-    for i, (_x0, top, _x1, bottom) in enumerate(boxes):
-        for band in range(int(top // _BAND), int(bottom // _BAND) + 1):
-            bands.setdefault(band, []).append(i)
-    inside: dict[int, list[_Char]] = {i: [] for i in range(len(boxes))}
-    for char in chars:
-        if char[0] == "\n":
-            continue
-        x = (char[1] + char[3]) / 2
-        y = (char[2] + char[4]) / 2
-        for i in bands.get(int(y // _BAND), ()):
-            x0, top, x1, bottom = boxes[i]
-            if x0 <= x < x1 and top <= y < bottom:
-                inside[i].append(char)
-                break
-    cells = []
+    bands: dict[int, list[tuple[int, float, float, float, float]]] = {}  # 10-point bands → the cells reaching into them
     for i, (x0, top, x1, bottom) in enumerate(boxes):
-        text = join_lines(line[0] for line in group_lines(inside[i]))
-        cells.append(BoxCell(x0, top, x1, bottom, text, Source(page=page, box=(x0, top, x1, bottom))))
+        entry = (i, x0, top, x1, bottom)
+        for band in range(int(top // _BAND), int(bottom // _BAND) + 1):
+            bands.setdefault(band, []).append(entry)
+    inside: list[list[_Char]] = [[] for _ in boxes]
+    chars, centres, by_band = page.chars, page.centres, page.bands
+    # The characters in the bands the cells reach into, in content order, each with the cells of its band.
+    hits = [(index, candidates) for band, candidates in bands.items() for index in by_band.get(band, ())]
+    hits.sort(key=_first)
+    for index, candidates in hits:
+        x, y = centres[index]
+        for i, x0, top, x1, bottom in candidates:
+            if x0 <= x < x1 and top <= y < bottom:
+                inside[i].append(chars[index])
+                break
+    number = page.number
+    cells: list[BoxCell] = []
+    for (x0, top, x1, bottom), held in zip(boxes, inside, strict=True):
+        text = block_text(held) if held else ""
+        cells.append(BoxCell(x0, top, x1, bottom, text, Source(page=number, box=(x0, top, x1, bottom))))
     return cells
 
 
-def _inside(char: _Char, tables: Sequence[Fragment]) -> bool:
-    x = (char[1] + char[3]) / 2
-    y = (char[2] + char[4]) / 2
-    return any(t.x0 <= x <= t.x1 and t.top <= y <= t.bottom for t in tables)
+def _first(pair: tuple[int, object]) -> int:
+    return pair[0]
+
+
+def _outside(page: _Page, tables: Sequence[Fragment]) -> list[_Char]:
+    """The page's characters whose centres lie outside all the tables."""
+    boxes = [(t.x0, t.top, t.x1, t.bottom) for t in tables]
+    pairs = zip(page.chars, page.centres, strict=True)
+    if len(boxes) == 1:
+        ((x0, top, x1, bottom),) = boxes
+        return [char for char, (x, y) in pairs if not (x0 <= x <= x1 and top <= y <= bottom)]
+    out = []
+    for char, (x, y) in pairs:
+        for x0, top, x1, bottom in boxes:
+            if x0 <= x <= x1 and top <= y <= bottom:
+                break
+        else:
+            out.append(char)
+    return out
 
 
 def _lines(page: _Page, tables: Sequence[Fragment]) -> list[TextLine]:
     """The page's text lines outside the given tables, without page numbers."""
-    chars = [c for c in page.chars if not _inside(c, tables)] if tables else page.chars
+    chars = _outside(page, tables) if tables else page.chars
     lines = [
         TextLine(text, x0, top, x1, bottom, page.number, Source(page=page.number, line=number))
         for number, (text, x0, top, x1, bottom) in enumerate(group_lines(_pieces(chars)), start=1)
