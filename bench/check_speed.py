@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from lxml import etree  # noqa: E402
 
+from bench.callgrind import instructions_per_round  # noqa: E402
 from bench.perfdoc import write_section  # noqa: E402
 from documents import extract  # noqa: E402
 from rules import Context, parse_report, run_rules  # noqa: E402
@@ -111,37 +112,9 @@ def elements(data: bytes) -> int:
     return sum(1 for _ in etree.fromstring(data, _BARE_PARSERS[bare_encoding(data)]).iter())
 
 
-_COUNT = """
-import sys
-sys.path.insert(0, {root!r})
-from pathlib import Path
-from bench.check_speed import bare_parse, full_check
-files, rounds, work = {files!r}, int(sys.argv[1]), {work}
-data = [Path(f).read_bytes() for f in files]
-for d in data:
-    work(d)
-for _ in range(rounds):
-    for d in data:
-        work(d)
-"""
-
-
 def instructions(files: list[Path], work: str, rounds: int = 3) -> float:
     """Instructions per report of ``work`` (full_check or bare_parse) under callgrind, start-up subtracted."""
-
-    def collected(count: int) -> int:
-        with tempfile.TemporaryDirectory() as tmp:
-            script = Path(tmp, "count.py")
-            script.write_text(_COUNT.format(root=str(ROOT), files=[str(f) for f in files], work=work), encoding="utf-8")
-            result = subprocess.run(
-                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", sys.executable, str(script), str(count)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-        return int(result.stderr.rsplit("Collected :", 1)[1].split()[0])
-
-    return (collected(rounds) - collected(0)) / (rounds * len(files))
+    return instructions_per_round("bench.check_speed", work, files, rounds) / len(files)
 
 
 def make_folder(folder: Path, count: int) -> None:

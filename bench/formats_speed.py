@@ -32,6 +32,7 @@ import pypdfium2 as pdfium  # type: ignore[import-untyped]
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.callgrind import instructions_per_round  # noqa: E402
 from bench.check_speed import peak_rss_of_check, pin_to_one_core  # noqa: E402
 from bench.perfdoc import write_section  # noqa: E402
 from crawler.demo_portal.files import pdf_bytes  # noqa: E402
@@ -132,38 +133,10 @@ def against_bare(samples: list[tuple[bytes, int]], seconds: float, rounds: int =
     }
 
 
-_COUNT = """
-import sys
-sys.path.insert(0, {root!r})
-from pathlib import Path
-from bench.formats_speed import bare_text, full_check
-files, rounds, work = {files!r}, int(sys.argv[1]), {work}
-data = [Path(f).read_bytes() for f in files]
-for d in data:
-    work(d)
-for _ in range(rounds):
-    for d in data:
-        work(d)
-"""
-
-
 def instructions(files: list[Path], work: str, rounds: int = 2) -> float:
     """Instructions per page of ``work`` (full_check or bare_text) under callgrind, start-up subtracted."""
-
-    def collected(count: int) -> int:
-        with tempfile.TemporaryDirectory() as tmp:
-            script = Path(tmp, "count.py")
-            script.write_text(_COUNT.format(root=str(ROOT), files=[str(f) for f in files], work=work), encoding="utf-8")
-            result = subprocess.run(
-                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", sys.executable, str(script), str(count)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-        return int(result.stderr.rsplit("Collected :", 1)[1].split()[0])
-
     pages = sum(page_count(f.read_bytes()) for f in files)
-    return (collected(rounds) - collected(0)) / (rounds * pages)
+    return instructions_per_round("bench.formats_speed", work, files, rounds) / pages
 
 
 def demo_portal_pdfs(folder: Path) -> list[Path]:
