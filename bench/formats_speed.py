@@ -67,17 +67,23 @@ def concatenated(pdfs: list[bytes], pages: int) -> bytes:
     return buffer.getvalue()
 
 
-def rate(samples: list[tuple[bytes, int]], work: Callable[[bytes], object], seconds: float) -> float:
-    """Pages per second of ``work`` over ``samples`` (bytes, pages), cycling for at least ``seconds``."""
+def rate(
+    samples: list[tuple[bytes, int]],
+    work: Callable[[bytes], object],
+    seconds: float,
+    clock: Callable[[], float] = time.perf_counter,
+) -> float:
+    """Pages per second of ``clock`` (wall time by default) of ``work`` over ``samples`` (bytes, pages), cycling
+    for at least ``seconds``."""
     for data, _pages in samples:
         work(data)  # warm up: imports, caches
     pages = 0
-    started = time.perf_counter()
-    while time.perf_counter() - started < seconds:
+    started = clock()
+    while clock() - started < seconds:
         for data, count in samples:
             work(data)
             pages += count
-    return pages / (time.perf_counter() - started)
+    return pages / (clock() - started)
 
 
 def full_check(data: bytes) -> object:
@@ -100,17 +106,9 @@ def bare_text(data: bytes) -> object:
 
 
 def cpu_rate(samples: list[tuple[bytes, int]], work: Callable[[bytes], object], seconds: float) -> float:
-    """Pages per CPU second of ``work`` over ``samples`` (bytes, pages), cycling for at least ``seconds`` of CPU
-    time (the process's own: on a shared virtual machine the time the host gives to others does not count)."""
-    for data, _pages in samples:
-        work(data)  # warm up
-    pages = 0
-    started = time.process_time()
-    while time.process_time() - started < seconds:
-        for data, count in samples:
-            work(data)
-            pages += count
-    return pages / (time.process_time() - started)
+    """Pages per CPU second: the process's own time (on a shared virtual machine the time the host gives to
+    others does not count)."""
+    return rate(samples, work, seconds, time.process_time)
 
 
 def against_bare(samples: list[tuple[bytes, int]], seconds: float, rounds: int = 5) -> dict[str, float]:

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from crawler.presets import preset_names
-from crawler.probe import PROBE_PORTAL, dry_run, faster, probe_config, report_table, suggested_config
+from crawler.probe import PROBE_PORTAL, dry_run, probe_config, report_table, suggested_config
 from crawler.run import CrawlSummary, crawl_portal
 from monitor.config import Config, ConfigError, load_config
 from monitor.store import database_url
@@ -82,9 +82,7 @@ def _probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write("nianbao: 请用 --contact 给出联系方式（邮箱或电话）：它写在抓取请求中，便于网站管理员联系您\n")
         return EXIT_USAGE
     timezone = configured.timezone if configured else "Asia/Shanghai"
-    config = faster(
-        probe_config(url, contact, preset=args.preset, timezone=timezone, max_pages=args.max_pages), PROBE_PORTAL, args.delay
-    )
+    config = probe_config(url, contact, preset=args.preset, timezone=timezone, max_pages=args.max_pages, delay=args.delay)
     out.write(f"正在试探 {url} …（遵守 robots.txt，请求间隔 {args.delay:g} 秒，最多 {args.max_pages} 个列表页）\n")
     out.flush()
     run = dry_run(config, PROBE_PORTAL)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.store import CrawlStats
+from monitor.store.status import column_run_reason
 
 TIME_LIMIT = "time limit"
 #: A column that listed at least this many reports on the previous finished run and none now has disappeared.
@@ -116,8 +117,7 @@ class CrawlHealth:
         broken = [(url, problem) for url, problem in self.columns.items() if problem is not None]
         if broken:
             url, problem = broken[0]
-            more = f" (+{len(broken) - 1} more)" if len(broken) > 1 else ""
-            return True, f"column unavailable: {url}: {problem}{more}"[:200]
+            return True, column_run_reason(url, problem, len(broken) - 1)
         if self.internal_errors:
             return True, f"crawler error on {self.internal_errors} page(s)"
         if self.close_reason not in (None, "finished"):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -75,8 +75,7 @@ class DryRun:
     """What a dry run of one portal found."""
 
     portal: Portal
-    summary: CrawlSummary
-    system: str | None
+    summary: CrawlSummary  # its ``system``: the preset the crawl read the portal with
     documents: tuple[FoundDocument, ...]
 
     def reports(self) -> list[FoundDocument]:
@@ -142,13 +141,20 @@ def dry_run(config: Config, portal_id: str, *, time_limit: float | None = None) 
         finally:
             store.close()
     found.sort(key=lambda d: (-(d.year or 0), d.published_on or date.min, d.url))
-    return DryRun(portal, summary, summary.system, tuple(found))
+    return DryRun(portal, summary, tuple(found))
 
 
 def probe_config(
-    url: str, contact: str, *, preset: str = AUTO, timezone: str = "Asia/Shanghai", max_pages: int = PROBE_MAX_PAGES
+    url: str,
+    contact: str,
+    *,
+    preset: str = AUTO,
+    timezone: str = "Asia/Shanghai",
+    max_pages: int = PROBE_MAX_PAGES,
+    delay: float = 1.0,
 ) -> Config:
-    """A configuration of one portal, the column at ``url``, for a probe (polite: 1 s between requests)."""
+    """A configuration of one portal, the column at ``url``, for a probe (polite: ``delay`` seconds between
+    requests, 1 by default)."""
     host = urlsplit(url).hostname or ""
     data: dict[str, Any] = {
         "county": {"name": "试探", "timezone": timezone},
@@ -161,18 +167,13 @@ def probe_config(
                 "contact": contact,
                 "preset": preset,
                 "max_pages": max_pages,
+                "download_delay": delay,
                 "time_limit": f"{PROBE_TIME_LIMIT}s",
             }
         ],
         "bodies": [],
     }
     return parse_config(data, source="nianbao portal probe")
-
-
-def faster(config: Config, portal_id: str, delay: float) -> Config:
-    """``config`` with the portal's pause between requests set to ``delay`` seconds."""
-    portals = tuple(replace(p, download_delay=delay) if p.id == portal_id else p for p in config.portals)
-    return replace(config, portals=portals)
 
 
 def _guess_type(name: str) -> str:
@@ -226,7 +227,7 @@ def suggested_config(run: DryRun, url: str, contact: str) -> str:
         "start_urls": [url],
         "allowed_domains": [host],
         "contact": contact,
-        "preset": run.system or AUTO,
+        "preset": run.summary.system or AUTO,
     }
     bodies = []
     for index, (name, aliases) in enumerate(names.items(), start=1):
@@ -252,7 +253,7 @@ def _cell(text: object, width: int) -> str:
 def report_table(run: DryRun, config: Config | None = None) -> str:
     """What a dry run found, for an administrator: the system, the pages read, then one line per report."""
     summary = run.summary
-    preset = PRESETS.get(run.system or "")
+    preset = PRESETS.get(run.summary.system or "")
     how = "（自动识别）" if run.portal.preset == AUTO else "（配置指定）"
     lines = [
         f"门户系统：{preset.label if preset else '未能识别'}{how if preset else ''}",

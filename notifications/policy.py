@@ -41,6 +41,7 @@ from monitor.store.notify_queries import (
     unresolved_findings,
 )
 from monitor.store.outbox import OutboxDraft
+from monitor.store.status import unavailable_column
 from notifications.routes import COUNTY, body_of, route_for
 
 #: Kinds whose successful delivery counts as telling the body about the findings it lists (repeats count from it).
@@ -48,7 +49,6 @@ NOTIFYING_KINDS = ("findings", "repeat", "missing")
 MISSING_RULE = "D601"
 #: Failed runs in a row after which a failure that is not a column's (time limit, crawler error) is told.
 CRAWL_FAILURES_BEFORE_NOTICE = 3
-_COLUMN_UNAVAILABLE = "column unavailable: "
 
 
 def finding_payload(finding: FindingView) -> dict[str, Any]:
@@ -258,10 +258,10 @@ def _column_problems(run: FailedRun) -> list[dict[str, str]]:
     for error in run.errors:
         if error.get("kind") == "column" and error.get("url"):
             found.setdefault(str(error["url"]), str(error.get("reason") or ""))
-    reason = run.finish_reason or ""
-    if not found and reason.startswith(_COLUMN_UNAVAILABLE):  # a column that never answered has no error entry
-        url, _, problem = reason.removeprefix(_COLUMN_UNAVAILABLE).partition(": ")
-        found[url] = problem.split(" (+", 1)[0]
+    column = unavailable_column(run.finish_reason)
+    if not found and column is not None:  # a column that never answered has no error entry
+        url, problem, _others = column
+        found[url] = problem
     return [{"url": url, "reason": problem} for url, problem in found.items()]
 
 

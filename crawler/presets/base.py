@@ -1,18 +1,18 @@
 """What a portal preset is: the knowledge of one content management system that county portals run on.
 
 A preset says how to recognise the system from a column page (:attr:`Preset.score`), which CSS selectors read its
-lists and articles (:attr:`Preset.selectors`, under the portal's own ``selectors`` which win), how a configured
-column address becomes its first list request (:attr:`Preset.first_request`), and how a list answer (a page, the
-XML of a data proxy, the JSON of an API) becomes entries and further list requests (:attr:`Preset.read`).
+lists and articles (:attr:`Preset.selectors`, under the portal's own ``selectors`` which win), and how a list
+answer (a page, the XML of a data proxy, the JSON of an API) becomes entries and further list requests
+(:attr:`Preset.read`). A configured column is always first asked for as it is written (without its ``#fragment``,
+which gkmlpt's reader takes from :attr:`ListContext.column_url`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
 
-from crawler.links import ListPage, PageRequest, read_list
+from crawler.links import ListPage, read_list
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,6 @@ class ListContext:
     selectors: Mapping[str, str]
     timezone: str = "Asia/Shanghai"
     form: tuple[tuple[str, str], ...] = ()  # the form fields the answer was asked with (a POST's)
-
-
-def plain_first_request(column_url: str) -> PageRequest:
-    """The column page itself (a ``#fragment`` is never sent)."""
-    return PageRequest(urlunsplit(urlsplit(column_url)._replace(fragment="")))
 
 
 def links_reader(context: ListContext) -> ListPage:
@@ -50,10 +45,8 @@ class Preset:
 
     name: str
     label: str
-    description: str
     score: Callable[[str, str], int] = no_score
     selectors: Mapping[str, str] = field(default_factory=dict)
-    first_request: Callable[[str], PageRequest] = plain_first_request
     read: Callable[[ListContext], ListPage] = links_reader
 
     def merged(self, own: Mapping[str, str]) -> dict[str, str]:

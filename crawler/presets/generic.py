@@ -12,6 +12,4 @@ from crawler.presets.base import Preset
 PRESET = Preset(
     name="generic",
     label="通用网页栏目",
-    description="Any column that is a page of links: titles or addresses that look like 年报, dates beside the links or "
-    "in the addresses, other pages from 下一页/尾页 and numbered page links.",
 )

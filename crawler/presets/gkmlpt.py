@@ -22,8 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from crawler.links import MAX_EXPANDED_PAGES, Entry, ListPage, PageRequest
-from crawler.presets.base import ListContext, Preset, plain_first_request
-from crawler.titles import is_report_title
+from crawler.presets.base import ListContext, Preset
 
 PAGE_SIZE = 100
 _SID = re.compile(r"""\bSID\s*:\s*['"]?(\d+)""")
@@ -129,20 +128,10 @@ def read(context: ListContext) -> ListPage:
     return ListPage((), (), (PageRequest(api_url(context.url, column_id, sid.group(1))),))
 
 
-def first_request(column_url: str) -> PageRequest:
-    """The configured address: an API address as it is, an index address without its ``#column`` fragment."""
-    return plain_first_request(column_url)
-
-
 PRESET = Preset(
     name="gkmlpt",
     label="广东政府信息公开目录管理平台 gkmlpt",
-    description="Index page …/gkmlpt/index#COLUMN (SID in window._CONFIG), entries from the JSON API "
-    "…/gkmlpt/api/all/COLUMN?page=N&sid=SID (100 a page, first_publish_time as the publication day).",
     score=score,
     selectors={"content": ".article-content, .TRS_Editor, .zw, #zoom"},
     read=read,
-    first_request=first_request,
 )
-
-__all__ = ["PRESET", "api_url", "is_report_title"]

@@ -151,8 +151,6 @@ def read(context: ListContext) -> ListPage:
 PRESET = Preset(
     name="hanweb",
     label="大汉 Hanweb jcms",
-    description='Column pages with records in <script type="text/xml"><datastore>, further records by POST to the '
-    "page's dataproxy.jsp (startrecord/endrecord/perpage, the jpage form fields), articles with the body in #zoom.",
     score=score,
     selectors={"content": "#zoom, #Zoom, .bt_content"},
     read=read,

@@ -30,9 +30,6 @@ def score(text: str, url: str) -> int:
 PRESET = Preset(
     name="trs",
     label="拓尔思 TRS WCM",
-    description='Column pages paged by createPageHTML(countPage, currentPage, "index", "html") (index_N.html), '
-    "list dates beside the links, articles with ArticleTitle/PubDate/ContentSource meta tags and a TRS_Editor body, "
-    "attachments ./P0….",
     score=score,
-    selectors={"content": ".TRS_Editor, .TRS_UEDITOR, .view.TRS_UEDITOR"},
+    selectors={"content": ".TRS_Editor, .TRS_UEDITOR"},
 )

@@ -29,7 +29,6 @@ def score(text: str, url: str) -> int:
 PRESET = Preset(
     name="ucap",
     label="开普云 UCAP",
-    description="Articles with the body in <ucapcontent> (or #UCAP-CONTENT); column pages read as links.",
     score=score,
     selectors={"content": "ucapcontent, #UCAP-CONTENT"},
 )

@@ -144,7 +144,8 @@ class PortalSpider(Spider):
             if not self._allowed(column.url):
                 self.health.column_failed(column.url, OUTSIDE)
                 continue
-            first = (self.preset or PRESETS["generic"]).first_request(column.url)
+            # A #fragment is never sent (gkmlpt's column id is one: its reader takes it from the column).
+            first = urlunsplit(urlsplit(column.url)._replace(fragment=""))
             request = self._list_request(first, column, configured=True)
             if request is not None:
                 yield request
@@ -230,9 +231,8 @@ class PortalSpider(Spider):
                 request = self._list_request(entry.url, Column(column.url, column.root, body), configured=False)
             if request is not None:
                 yield request
-        others: list[str | PageRequest] = [*page.pages, *page.requests]
-        for other in others:
-            if self._allowed(other.url if isinstance(other, PageRequest) else other):
+        for other in (*map(PageRequest, page.pages), *page.requests):
+            if self._allowed(other.url):
                 request = self._list_request(other, column, configured=False)
                 if request is not None:
                     yield request

@@ -186,6 +186,25 @@ _RUN_REASONS_ZH = (
     ("crawler ended without recording the run", "抓取程序没有记录结果就结束了"),
 )
 _COLUMN = "column unavailable: "
+_MORE = re.compile(r" \(\+(\d+) more\)$")
+
+
+def column_run_reason(url: str, problem: str, others: int = 0) -> str:
+    """The ``finish_reason`` of a run that could not read the configured column ``url`` (``others``: how many more
+    columns it could not read either)."""
+    more = f" (+{others} more)" if others else ""
+    return f"{_COLUMN}{url}: {problem}{more}"[:200]
+
+
+def unavailable_column(reason: str | None) -> tuple[str, str, int] | None:
+    """(column URL, problem, further columns) of a run reason written by :func:`column_run_reason`; None for any
+    other reason."""
+    text = reason or ""
+    if not text.startswith(_COLUMN):
+        return None
+    url, _, problem = text.removeprefix(_COLUMN).partition(": ")
+    more = _MORE.search(problem)
+    return url, problem[: more.start()] if more else problem, int(more.group(1)) if more else 0
 
 
 def run_reason_zh(reason: str | None) -> str:
@@ -193,11 +212,10 @@ def run_reason_zh(reason: str | None) -> str:
     (with :func:`reason_zh` of its problem), the time limit, the crawler's own error; a reason already in Chinese
     (a run the service stopped) as it is."""
     text = reason or ""
-    if text.startswith(_COLUMN):
-        _url, _, problem = text.removeprefix(_COLUMN).partition(": ")
-        more = re.search(r" \(\+(\d+) more\)$", problem)
-        problem = problem[: more.start()] if more else problem
-        extra = f"，另有{more.group(1)}个栏目也无法读取" if more else ""
+    column = unavailable_column(text)
+    if column is not None:
+        _url, problem, others = column
+        extra = f"，另有{others}个栏目也无法读取" if others else ""
         return f"年报栏目无法读取：{reason_zh(problem)}{extra}"
     for prefix, words in _RUN_REASONS_ZH:
         if text.startswith(prefix):
