@@ -150,6 +150,23 @@ FORMATS: dict[str, Reader] = {
 _FORMAT_NAMES = {"pdf": "PDF", "docx": "DOCX/ZIP", "doc": "DOC/WPS", "image": "图片"}
 
 
+def needs_ocr(data: bytes) -> bool:
+    """Whether reading ``data`` takes OCR (an image, or a PDF with pages that have no text layer): the service
+    sends such documents to the OCR queue, whose workers are fewer and slower. Never raises."""
+    try:
+        fmt = detect_format(data)
+    except Exception:  # routing only: the reading itself reports what is wrong
+        return False
+    if fmt == "image":
+        return True
+    if fmt != "pdf":
+        return False
+    from documents.pdf import scanned_pages
+
+    with _PDFIUM:
+        return scanned_pages(data) > 0
+
+
 def extract(data: bytes, *, content_type: str | None = None, max_bytes: int = MAX_BYTES) -> Document:
     """Read ``data`` into a Document, or raise :class:`ExtractionError` with a one-line Chinese reason."""
     if not data:

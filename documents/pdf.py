@@ -127,6 +127,28 @@ def _extract(pdf: Any) -> Document:
     return Document(blocks=tuple(blocks), format="pdf", machine_readable=len(scanned) < count)
 
 
+def scanned_pages(data: bytes) -> int:
+    """How many pages of a PDF have no text layer (they will be read by OCR): a cheap look at the text layer only,
+    for routing the work; 0 for a PDF that cannot be opened (its reading will say why)."""
+    try:
+        with _open(data) as pdf:
+            scanned = 0
+            for index in range(min(len(pdf), MAX_PAGES)):
+                page = pdf[index]
+                try:
+                    textpage = page.get_textpage()
+                    try:
+                        printed = len("".join(textpage.get_text_range().split()))
+                    finally:
+                        textpage.close()
+                finally:
+                    page.close()
+                scanned += printed < _MIN_TEXT_CHARS
+            return scanned
+    except (ExtractionError, pdfium.PdfiumError):
+        return 0
+
+
 @contextmanager
 def _open(data: bytes) -> Iterator[Any]:
     try:

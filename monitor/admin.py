@@ -43,7 +43,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"{len(config.notifications.targets)} 个通知目标。\n"
             )
             return EXIT_OK
-        app = App.load(args.config, upgrade=True)
+        app = App.load(args.config, county=args.county, upgrade=True)
         try:
             if args.command == "db":
                 out.write(f"数据库已升级到版本 {app.store.db.revision()}（{_safe_url(app.store.db.url)}）。\n")

@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from monitor.clock import Clock, clock_from_env, local_date, reporting_year
-from monitor.config import Config, load_config
+from monitor.config import Config, ConfigError, is_deployment_file, load_config, load_deployment
 from monitor.deadline_sweep import SweepStats, sweep
 from monitor.processing import Policy, Processor, ProcessStats, deadline_for, sync
 from monitor.store import Store
+from monitor.store.db import county_database, database_url
 from monitor.store.outbox import add_drafts
 from monitor.store.registry import checked_versions, record_event
-from monitor.store.settings import RULES_VERSION, SUMMARY_SINCE, get_setting, set_setting
+from monitor.store.settings import COUNTY_ID, RULES_VERSION, SUMMARY_SINCE, TASK_ENGINE, get_setting, set_setting
 from monitor.store.status import BodyStatus, body_statuses
 from notifications.policy import check_policy, crawl_problem_drafts, deadline_drafts, summary_drafts
 from rules.version import rules_version
@@ -23,6 +24,8 @@ from rules.version import rules_version
 log = logging.getLogger("nianbao")
 
 DEFAULT_CONFIG = "nianbao.yaml"
+#: The county id of a single county's configuration (a deployment names its counties itself).
+SINGLE_COUNTY = "county"
 
 
 def config_path(given: str | None) -> str:
@@ -39,6 +42,10 @@ class App:
     clock: Clock
     config_file: str = DEFAULT_CONFIG
     policy: Policy | None = field(default=None)
+    #: The county's id in its deployment (:data:`SINGLE_COUNTY` for a single county's configuration).
+    county: str = SINGLE_COUNTY
+    #: Where the work runs (``inprocess`` or ``procrastinate``): the deployment's choice.
+    engine: str = "inprocess"
 
     @property
     def base(self) -> Path:
@@ -46,26 +53,67 @@ class App:
         return Path(self.config_file).resolve().parent
 
     @classmethod
-    def load(cls, path: str | None = None, *, clock: Clock | None = None, upgrade: bool = True) -> App:
-        """Load and validate the configuration, open (and migrate) the store, sync the registry."""
+    def load(cls, path: str | None = None, *, county: str | None = None, clock: Clock | None = None, upgrade: bool = True) -> App:
+        """Load and validate the configuration, open (and migrate) the store, sync the registry.
+
+        ``path`` is a county's configuration, or a deployment's with ``county`` naming one of its counties (whose
+        store is then the county's part of the deployment's database, see :func:`county_database`)."""
         file = config_path(path)
+        if is_deployment_file(file):
+            deployment = load_deployment(file)
+            if county is None:
+                known = ", ".join(c.id for c in deployment.counties)
+                raise ConfigError(f"{file}: configures a deployment of several counties: name one with --county ({known})")
+            entry = deployment.county(county)
+            config = load_config(entry.config_file)
+            if config.database is not None:
+                raise ConfigError(
+                    f"{entry.config_file}: storage.database: a county of a deployment is stored in the deployment's "
+                    f"database ({file}); remove this key"
+                )
+            base_url = database_url(cls._sqlite_beside(deployment.database, Path(file).resolve().parent))
+            return cls.open(
+                entry.config_file, config=config, county=county, database=county_database(base_url, county),
+                engine=deployment.tasks.engine, clock=clock, upgrade=upgrade,
+            )  # fmt: skip
         config = load_config(file)
         base = Path(file).resolve().parent
-        blobs = Path(config.blobs) if Path(config.blobs).is_absolute() else base / config.blobs
-        database = config.database
+        return cls.open(file, config=config, database=cls._sqlite_beside(config.database, base), clock=clock, upgrade=upgrade)
+
+    @staticmethod
+    def _sqlite_beside(database: str | None, base: Path) -> str | None:
+        """A relative SQLite file is relative to the configuration file's folder."""
         if database and database.startswith("sqlite:///") and not database.startswith("sqlite:////"):
-            database = f"sqlite:///{base / database.removeprefix('sqlite:///')}"
+            return f"sqlite:///{base / database.removeprefix('sqlite:///')}"
+        return database
+
+    @classmethod
+    def open(
+        cls, file: str, *, config: Config | None = None, county: str = SINGLE_COUNTY, database: str | None = None,
+        engine: str | None = None, clock: Clock | None = None, upgrade: bool = True,
+    ) -> App:  # fmt: skip
+        """The monitor of one county's configuration ``file`` on ``database`` (None: the configured default)."""
+        config = config or load_config(file)
+        base = Path(file).resolve().parent
+        blobs = Path(config.blobs) if Path(config.blobs).is_absolute() else base / config.blobs
         store = Store.open(database, blobs)
         if upgrade:
             store.db.upgrade()
         app = cls(config, store, clock or clock_from_env(os.environ.get("NIANBAO_NOW")), file)
+        app.county = county
+        app.engine = engine or config.tasks.engine
         app.policy = check_policy(config)
         sync(store, config)
+        if upgrade:
+            # What a crawl child (given only the database) must know to hand its fetched versions to the workers.
+            with store.db.transaction() as session:
+                set_setting(session, COUNTY_ID, county)
+                set_setting(session, TASK_ENGINE, app.engine)
         return app
 
-    def process(self, limit: int = 100) -> ProcessStats:
-        """Check pending document versions."""
-        return Processor(self.store, self.config, self.clock, self.policy).run(limit)
+    def process(self, limit: int = 100, *, ocr: bool | None = None) -> ProcessStats:
+        """Check pending document versions (``ocr``: only those needing OCR, or only the others)."""
+        return Processor(self.store, self.config, self.clock, self.policy).run(limit, ocr=ocr)
 
     def reconcile_unreachable(self) -> ProcessStats:
         """D606 findings for listed documents that cannot be opened (and their resolution)."""

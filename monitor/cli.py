@@ -16,6 +16,7 @@ from monitor import ruledocs
 from monitor.checking import InputError, check_file, expand_inputs, load_report
 from monitor.config import ConfigError
 from monitor.output import Tally, as_json, as_text, display_path, findings_count
+from monitor.store.queue import QUEUES as QUEUE_NAMES
 from rules import Context
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -43,6 +44,20 @@ def _seconds(text: str) -> float:
     if not 0 < value <= 86400:
         raise argparse.ArgumentTypeError(f"时限应为 0 到 86400 之间的秒数，收到 {text!r}")
     return value
+
+
+def _queues(text: str) -> list[str]:
+    names = [name.strip() for name in str(text).split(",") if name.strip()]
+    unknown = [name for name in names if name not in QUEUE_NAMES]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"队列应为 {','.join(QUEUE_NAMES)} 中的一个或几个（逗号分隔），收到 {text!r}")
+    return names
+
+
+def _concurrency(text: str) -> int:
+    if not str(text).isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"并发数应为 1 到 64 之间的整数，收到 {text!r}")
+    return int(text)
 
 
 def _year(text: str) -> int:
@@ -119,8 +134,23 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[_config_option()],
     )
     dry.add_argument("--portal", action="append", metavar="ID", help="只试运行这个门户网站（可重复）；默认全部")
-    sub.add_parser("serve", help="启动后台监测服务（按计划抓取、检查、通知）", parents=[_config_option()])
-    sub.add_parser("run-once", help="立即执行一轮抓取、检查和通知", parents=[_config_option()])
+    sub.add_parser("serve", help="启动后台监测服务（按计划抓取、检查、通知）", parents=[_config_option(county=False)])
+    sub.add_parser("run-once", help="立即执行一轮抓取、检查和通知", parents=[_config_option(county=False)])
+    worker = sub.add_parser(
+        "worker",
+        help="启动工作进程（tasks.engine: procrastinate 时完成抓取、检查和通知）",
+        description="从 PostgreSQL 任务队列领取任务：抓取门户网站、检查文档、扫描件识别、发送通知。可在多台机器上运行多个。",
+        parents=[_config_option(county=False)],
+    )
+    worker.add_argument(
+        "--queues", type=_queues, default=os.environ.get("NIANBAO_WORKER_QUEUES") or ",".join(QUEUE_NAMES),
+        help=f"领取哪些队列的任务，逗号分隔（默认 $NIANBAO_WORKER_QUEUES 或全部：{','.join(QUEUE_NAMES)}）",
+    )  # fmt: skip
+    worker.add_argument(
+        "--concurrency", type=_concurrency, default=os.environ.get("NIANBAO_WORKER_CONCURRENCY") or "4",
+        help="同时进行的任务数（默认 $NIANBAO_WORKER_CONCURRENCY 或 4；检查在一个进程内依次进行，要用满多个核请启动多个进程）",
+    )  # fmt: skip
+    worker.add_argument("--name", help="工作进程名称（默认 主机名-进程号）")
 
     recheck = sub.add_parser(
         "recheck",
@@ -183,9 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config_option() -> _Parser:
+def _config_option(*, county: bool = True) -> _Parser:
+    """``-c``; and ``--county`` for the commands that work on one county of a deployment of several."""
     parent = _Parser(add_help=False)
     parent.add_argument("-c", "--config", help="配置文件（默认 $NIANBAO_CONFIG 或 ./nianbao.yaml）")
+    if county:
+        parent.add_argument("--county", help="多县部署时：要操作的县（部署配置 counties 中的 id）")
     return parent
 
 
@@ -295,6 +328,14 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from monitor import service
 
         return service.serve(args.config, out) if args.command == "serve" else service.run_once(args.config, out)
+    if args.command == "worker":
+        from monitor.tasks import run_worker
+
+        try:
+            return run_worker(args.config, args.queues, args.concurrency, args.name)
+        except ValueError as exc:
+            err.write(f"nianbao: {exc}\n")
+            return EXIT_INPUT
     if args.command == "dashboard":
         from monitor.dashboard.cli import hash_password_command
 
@@ -306,7 +347,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "digest":
         from notifications.cli import run_digest
 
-        return run_digest(args.config, args.week, args.send, out, err)
+        return run_digest(args.config, args.week, args.send, out, err, county=args.county)
     if args.command == "outbox":
         from notifications.outbox_cli import run_outbox
 

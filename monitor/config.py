@@ -116,10 +116,14 @@ class Schedule:
 
 @dataclass(frozen=True)
 class DashboardUser:
-    """An account of the county office's dashboard: a name and a scrypt hash (``nianbao dashboard hash-password``)."""
+    """An account of the dashboard: a name and a scrypt hash (``nianbao dashboard hash-password``).
+
+    In a deployment of several counties, ``county`` is the county the user belongs to (sees and acts on that one
+    only); None is the supervising office, which sees every county."""
 
     name: str
     password_hash: str
+    county: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,17 @@ class Dashboard:
     users: tuple[DashboardUser, ...] = ()
 
 
+TASK_ENGINES = ("inprocess", "procrastinate")
+
+
+@dataclass(frozen=True)
+class Tasks:
+    """Where the service's work runs: ``inprocess`` (the scheduling service itself, the default) or
+    ``procrastinate`` (tasks queued in PostgreSQL and run by ``nianbao worker`` processes on any host)."""
+
+    engine: str = "inprocess"
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole validated configuration."""
@@ -158,6 +173,7 @@ class Config:
     notifications: Notifications = field(default_factory=Notifications)
     schedule: Schedule = field(default_factory=Schedule)
     dashboard: Dashboard = field(default_factory=Dashboard)
+    tasks: Tasks = field(default_factory=Tasks)
 
     def portal(self, portal_id: str) -> Portal:
         """The portal with this id."""
@@ -413,7 +429,8 @@ def parse_config(data: Any, source: str = "nianbao.yaml") -> Config:
                     f"(known: {', '.join(sorted(tags))})"
                 )
     schedule = _schedule(root.section("schedule"))
-    dashboard = _dashboard(root.section("dashboard"))
+    dashboard = _dashboard(root.section("dashboard"), counties=None)
+    tasks = _tasks(root.section("tasks"), database)
     root.done()
     return Config(
         county_name=name,
@@ -430,7 +447,21 @@ def parse_config(data: Any, source: str = "nianbao.yaml") -> Config:
         notifications=notifications,
         schedule=schedule,
         dashboard=dashboard,
+        tasks=tasks,
     )
+
+
+def _tasks(reader: _Reader, database: str | None) -> Tasks:
+    engine = reader.get("engine", _str, "inprocess")
+    if engine not in TASK_ENGINES:
+        raise ConfigError(f"{reader.key('engine')}: {engine!r} is not a task engine (allowed: {', '.join(TASK_ENGINES)})")
+    if engine == "procrastinate" and database is not None and not database.startswith("postgresql"):
+        raise ConfigError(
+            f"{reader.key('engine')}: procrastinate queues its tasks in PostgreSQL; storage.database must be a "
+            "postgresql+psycopg:// URL (SQLite runs the tasks in the service itself: engine: inprocess)"
+        )
+    reader.done()
+    return Tasks(engine=engine)
 
 
 def _unique(ids: list[str], key: str) -> None:
@@ -507,7 +538,9 @@ def _bool(value: Any, key: str) -> bool:
     return value
 
 
-def _dashboard(reader: _Reader) -> Dashboard:
+def _dashboard(reader: _Reader, counties: set[str] | None) -> Dashboard:
+    """The ``dashboard`` section; ``counties`` are a deployment's county ids (None: a single county's file, whose
+    users may not name a county)."""
     host = reader.get("host", _str, "127.0.0.1")
     port = reader.get("port", _int, 8080)
     if not 0 <= port <= 65535:  # 0: any free port (tests, demos)
@@ -532,7 +565,12 @@ def _dashboard(reader: _Reader) -> Dashboard:
                 f"{user.key('password_hash')}: not a password hash; run `nianbao dashboard hash-password` "
                 "and paste what it prints (scrypt$…), never the password itself"
             )
-        users.append(DashboardUser(name, password_hash))
+        county = user.get("county", _str, None)
+        if county is not None and counties is None:
+            raise ConfigError(f"{user.key('county')}: only a deployment of several counties (counties:) has county users")
+        if county is not None and counties is not None and county not in counties:
+            raise ConfigError(f"{user.key('county')}: {county!r} is not a county id (known: {', '.join(sorted(counties))})")
+        users.append(DashboardUser(name, password_hash, county))
         user.done()
     result = Dashboard(
         enabled=reader.get("enabled", _bool, True),
@@ -548,9 +586,7 @@ def _dashboard(reader: _Reader) -> Dashboard:
     return result
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate a configuration file; :class:`ConfigError` names the file and the key."""
-    path = Path(path)
+def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -558,12 +594,103 @@ def load_config(path: str | Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a configuration file; :class:`ConfigError` names the file and the key."""
+    path = Path(path)
+    data = _read_yaml(path)
+    if isinstance(data, Mapping) and "counties" in data:
+        raise ConfigError(
+            f"{path}: is the configuration of a deployment of several counties (counties:); "
+            "name one with --county, or use a county's own file"
+        )
     try:
         return parse_config(data, str(path))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class CountyFile:
+    """One county of a deployment: its id (unique in the deployment) and its own configuration file."""
+
+    id: str
+    config_file: str  # absolute
+
+
+@dataclass(frozen=True)
+class DeploymentConfig:
+    """A deployment serving several counties (a city's or province's office, an evaluation team): one database,
+    one dashboard with county and supervisor users, one task engine; each county keeps its own configuration file
+    (portals, bodies, deadlines, notifications, schedule) in the single-county format."""
+
+    name: str
+    counties: tuple[CountyFile, ...]
+    database: str | None = None
+    digests: str = "var/digests"
+    timezone: str = "Asia/Shanghai"
+    dashboard: Dashboard = field(default_factory=Dashboard)
+    tasks: Tasks = field(default_factory=Tasks)
+
+    def county(self, county_id: str) -> CountyFile:
+        """The county with this id; :class:`ConfigError` names the known ones."""
+        for county in self.counties:
+            if county.id == county_id:
+                return county
+        raise ConfigError(f"{county_id!r} is not a county of this deployment (known: {', '.join(c.id for c in self.counties)})")
+
+
+def is_deployment_file(path: str | Path) -> bool:
+    """Whether ``path`` configures a deployment of several counties (it has ``counties:``)."""
+    data = _read_yaml(Path(path))
+    return isinstance(data, Mapping) and "counties" in data
+
+
+def parse_deployment(data: Any, base: Path, source: str = "nianbao.yaml") -> DeploymentConfig:
+    """Validate a deployment's configuration tree; county files are relative to ``base``."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: the file must hold a mapping of sections (deployment, counties, …)")
+    root = _Reader(data, "")
+    head = root.section("deployment")
+    name = head.get("name", _str, required=True)
+    timezone = head.get("timezone", _str, "Asia/Shanghai")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"deployment.timezone: {timezone!r} is not a known time zone (e.g. Asia/Shanghai)") from None
+    head.done()
+    storage = root.section("storage")
+    database = storage.get("database", _str, None)
+    digests = storage.get("digests", _str, "var/digests")
+    storage.done()
+    counties: list[CountyFile] = []
+    items = root.get("counties", _items, required=True)
+    if not items:
+        raise ConfigError("counties: list at least one county (id and config)")
+    for index, item in enumerate(items):
+        reader = _Reader(item, f"counties[{index}]")
+        county_id = reader.get("id", _ident, required=True)
+        file = Path(reader.get("config", _str, required=True))
+        counties.append(CountyFile(county_id, str(file if file.is_absolute() else (base / file).resolve())))
+        reader.done()
+    _unique([c.id for c in counties], "counties")
+    dashboard = _dashboard(root.section("dashboard"), counties={c.id for c in counties})
+    tasks = _tasks(root.section("tasks"), database)
+    root.done()
+    return DeploymentConfig(name, tuple(counties), database, digests, timezone, dashboard, tasks)
+
+
+def load_deployment(path: str | Path) -> DeploymentConfig:
+    """Read and validate a deployment's configuration file; :class:`ConfigError` names the file and the key."""
+    path = Path(path)
+    data = _read_yaml(path)
+    try:
+        return parse_deployment(data, path.resolve().parent, str(path))
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None

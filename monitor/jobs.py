@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from crawler.run import crawl_portal
@@ -28,6 +30,13 @@ _lock = threading.Lock()
 # Checking runs in one thread at a time: the crawl job and the process job both call it, and PDFium (PDF
 # reading) is not thread-safe.
 _processing = threading.Lock()
+
+
+@contextmanager
+def processing() -> Iterator[None]:
+    """Hold the process's checking lock (one check at a time per process: PDFium is not thread-safe)."""
+    with _processing:
+        yield
 
 
 def app_for(config_file: str) -> App:
@@ -63,7 +72,7 @@ def poll_portal(config_file: str, portal_id: str) -> dict[str, Any]:
     log.info("crawl %s: %s", portal_id, summary)
     if app.queue_crawl_problem(portal_id):
         log.warning("crawl %s failed (%s): crawl-problem notice queued for the county office", portal_id, summary.finish_reason)
-    if not STOP.is_set():
+    if not STOP.is_set() and app.engine == "inprocess":  # with workers, each fetched version queued its check
         process_pending(config_file)
         app.queue_county_summary()
     return summary if isinstance(summary, dict) else getattr(summary, "__dict__", {})

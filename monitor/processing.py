@@ -112,6 +112,7 @@ class Processor:
 
     def _parse(self, version: PendingVersion) -> AnnualReport:
         data = self.store.blobs.get(version.sha256)
+        fault("check.extraction")
         return parse_report(extract(data, content_type=version.content_type))
 
     def _previous(self, body_id: str, year: int) -> AnnualReport | None:
@@ -124,11 +125,11 @@ class Processor:
         except (ExtractionError, NotAReportError, FileNotFoundError):
             return None
 
-    def run(self, limit: int = 100) -> ProcessStats:
-        """Check up to ``limit`` pending versions."""
+    def run(self, limit: int = 100, *, ocr: bool | None = None) -> ProcessStats:
+        """Check up to ``limit`` pending versions (``ocr``: only those needing OCR, or only the others)."""
         stats = ProcessStats()
         with self.store.db.transaction() as session:
-            pending = pending_versions(session, limit)
+            pending = pending_versions(session, limit, ocr=ocr)
         for version in pending:
             try:
                 self._one(version, stats)

@@ -20,7 +20,7 @@ EXIT_OK, EXIT_PARTIAL, EXIT_INPUT = 0, 1, 2
 
 def run_recheck(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run the re-check the arguments ask for and print what changed, in Chinese."""
-    app = App.load(args.config)  # a ConfigError is the command line's to report
+    app = App.load(args.config, county=args.county)  # a ConfigError is the command line's to report
     try:
         if args.body is not None and args.body not in {b.id for b in app.config.bodies}:
             known = "、".join(b.id for b in app.config.bodies) or "无"

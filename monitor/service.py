@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from types import FrameType
-from typing import TextIO
+from typing import Any, TextIO
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -23,9 +24,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler import zygote
-from monitor import jobs
+from monitor import jobs, tasks
 from monitor.app import App
 from monitor.dashboard import start_server
+from monitor.deployment import Deployment
 from monitor.store.scheduler_lock import RETRY_SECONDS, SchedulerLock
 from rules import RULES
 
@@ -34,66 +36,61 @@ log = logging.getLogger("nianbao.service")
 _JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 
 
-def build_scheduler(app: App) -> BlockingScheduler:
-    """A scheduler with every job of the configuration, persisted in the monitor's database."""
+def build_scheduler(deployment: Deployment) -> BlockingScheduler:
+    """A scheduler with every job of every county, persisted in the deployment's database. With workers
+    (``tasks.engine: procrastinate``) the jobs only queue the work (:mod:`monitor.tasks`)."""
     scheduler = BlockingScheduler(
         jobstores={
-            "default": SQLAlchemyJobStore(url=app.store.db.url, tablename="apscheduler_jobs"),
+            "default": SQLAlchemyJobStore(url=deployment.database.url, tablename="apscheduler_jobs"),
             "local": MemoryJobStore(),  # this instance's own jobs (the scheduler lock's check), never shared
         },
         executors={"default": ThreadPoolExecutor(4)},
         job_defaults=_JOB_DEFAULTS,
-        timezone=app.config.timezone,
+        timezone=deployment.timezone,
     )
-    file = app.config_file
-    schedule = app.config.schedule
-    for portal in app.config.portals:
-        scheduler.add_job(
-            jobs.poll_portal, IntervalTrigger(seconds=portal.poll_interval), args=[file, portal.id], id=f"poll:{portal.id}",
-            name=f"抓取 {portal.name}", replace_existing=True, next_run_time=app.clock.now(),
-        )  # fmt: skip
-    scheduler.add_job(
-        jobs.process_pending,
-        IntervalTrigger(seconds=schedule.process_interval),
-        args=[file],
-        id="process",
-        name="检查新文档",
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        jobs.dispatch,
-        IntervalTrigger(seconds=schedule.dispatch_interval),
-        args=[file],
-        id="dispatch",
-        name="发送通知",
-        replace_existing=True,
-    )
-    hour, minute = schedule.deadline_sweep.split(":")
-    scheduler.add_job(
-        jobs.deadline_sweep,
-        CronTrigger(hour=int(hour), minute=int(minute)),
-        args=[file],
-        id="deadlines",
-        name="期限检查",
-        replace_existing=True,
-    )
-    hour, minute = schedule.digest_time.split(":")
-    scheduler.add_job(
-        jobs.weekly_digest, CronTrigger(day_of_week=schedule.digest_day, hour=int(hour), minute=int(minute)),
-        args=[file], id="digest", name="每周汇总", replace_existing=True,
-    )  # fmt: skip
-    # Jobs of portals no longer configured must not linger in the job store.
-    wanted = {f"poll:{p.id}" for p in app.config.portals} | {"process", "dispatch", "deadlines", "digest"}
+    wanted: set[str] = set()
+    for county, app in deployment.apps.items():
+        wanted |= _add_county_jobs(scheduler, app, prefix=f"{county}/" if deployment.several else "")
+    # Jobs of portals (and counties) no longer configured must not linger in the job store.
     for job in list(scheduler.get_jobs()):
         if job.id not in wanted:
             scheduler.remove_job(job.id)
     return scheduler
 
 
+def _add_county_jobs(scheduler: BlockingScheduler, app: App, prefix: str) -> set[str]:
+    """Add one county's jobs (ids prefixed in a deployment of several); the ids added."""
+    file = app.config_file
+    schedule = app.config.schedule
+    queued = app.engine == "procrastinate"
+    poll: Callable[..., Any] = tasks.scheduled_poll if queued else jobs.poll_portal
+    where = f"{app.config.county_name} " if prefix else ""
+    ids: set[str] = set()
+
+    def add(func: Callable[..., Any], trigger: Any, args: list[Any], job_id: str, name: str, **extra: Any) -> None:
+        scheduler.add_job(func, trigger, args=args, id=prefix + job_id, name=where + name, replace_existing=True, **extra)
+        ids.add(prefix + job_id)
+
+    for portal in app.config.portals:
+        add(poll, IntervalTrigger(seconds=portal.poll_interval), [file, portal.id], f"poll:{portal.id}", f"抓取 {portal.name}",
+            next_run_time=app.clock.now())  # fmt: skip
+    process = tasks.scheduled_checks if queued else jobs.process_pending
+    add(process, IntervalTrigger(seconds=schedule.process_interval), [file], "process", "检查新文档")
+    send = tasks.scheduled_dispatch if queued else jobs.dispatch
+    add(send, IntervalTrigger(seconds=schedule.dispatch_interval), [file], "dispatch", "发送通知")
+    hour, minute = schedule.deadline_sweep.split(":")
+    sweep = tasks.scheduled_deadlines if queued else jobs.deadline_sweep
+    add(sweep, CronTrigger(hour=int(hour), minute=int(minute)), [file], "deadlines", "期限检查")
+    hour, minute = schedule.digest_time.split(":")
+    digest = tasks.scheduled_digest if queued else jobs.weekly_digest
+    add(digest, CronTrigger(day_of_week=schedule.digest_day, hour=int(hour), minute=int(minute)), [file], "digest", "每周汇总")
+    return ids
+
+
 def describe(app: App, out: TextIO) -> None:
     """Log what is enabled: portals, bodies, rules, notification targets."""
     config = app.config
-    log.info("nianbao 服务启动：%s，数据库 %s", config.county_name, app.store.db.url.split("@")[-1])
+    log.info("nianbao 服务启动：%s，数据库 %s", config.county_name, app.store.db.url.split("@")[-1].split("?")[0])
     for portal in config.portals:
         log.info(
             "门户网站 %s（%s）：每 %d 秒抓取，栏目 %s", portal.id, portal.name, portal.poll_interval, ", ".join(portal.start_urls)
@@ -108,10 +105,14 @@ def serve(config_file: str | None, out: TextIO = sys.stdout) -> int:
     """Run the service until SIGTERM or SIGINT: the dashboard at once, the scheduler while this instance holds
     the scheduler lock (waiting for it, and taking over, when another instance holds it)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    app = App.load(config_file)
-    jobs.register(app)
-    describe(app, out)
-    lock = SchedulerLock(app.store.db.url)
+    deployment = Deployment.load(config_file)
+    for app in deployment.apps.values():
+        jobs.register(app)
+        describe(app, out)
+    if deployment.engine == "procrastinate":
+        tasks.ensure_schema(deployment.database)
+        log.info("工作由 nianbao worker 进程完成（procrastinate）：本服务只负责调度和网页界面")
+    lock = SchedulerLock(deployment.database.url)
     running: list[BlockingScheduler] = []
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -123,8 +124,8 @@ def serve(config_file: str | None, out: TextIO = sys.stdout) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     dashboard = None
-    if app.config.dashboard.enabled:
-        dashboard = start_server(app, app.config.dashboard.host, app.config.dashboard.port)
+    if deployment.dashboard.enabled:
+        dashboard = start_server(deployment, deployment.dashboard.host, deployment.dashboard.port)
         log.info("网页界面：%s", dashboard.url)
     waiting_said = False
     try:
@@ -137,7 +138,7 @@ def serve(config_file: str | None, out: TextIO = sys.stdout) -> int:
                 continue
             log.info("取得调度锁：本实例负责定时抓取、检查和通知")
             waiting_said = False
-            _schedule(app, lock, running)
+            _schedule(deployment, lock, running)
             if not jobs.STOP.is_set():
                 log.warning("失去调度锁：停止调度，等待重新取得")
     finally:
@@ -145,13 +146,14 @@ def serve(config_file: str | None, out: TextIO = sys.stdout) -> int:
         if dashboard is not None:
             dashboard.stop()
         jobs.close_apps()
+        deployment.close()
     log.info("nianbao 服务已停止")
     return 0
 
 
-def _schedule(app: App, lock: SchedulerLock, running: list[BlockingScheduler]) -> None:
+def _schedule(deployment: Deployment, lock: SchedulerLock, running: list[BlockingScheduler]) -> None:
     """Run the scheduler until the service stops or the scheduler lock is lost."""
-    scheduler = build_scheduler(app)
+    scheduler = build_scheduler(deployment)
 
     def check_lock() -> None:
         if not lock.held():
@@ -160,8 +162,9 @@ def _schedule(app: App, lock: SchedulerLock, running: list[BlockingScheduler]) -
     scheduler.add_job(check_lock, IntervalTrigger(seconds=RETRY_SECONDS), id="scheduler-lock", jobstore="local")
     running.append(scheduler)
     # While this instance schedules, its crawl children are forked warm (Scrapy already imported) by a zygote that
-    # lives, and dies, with it (crawler/zygote.py).
-    zygote.start()
+    # lives, and dies, with it (crawler/zygote.py). With workers, the workers crawl.
+    if deployment.engine == "inprocess":
+        zygote.start()
     try:
         if not jobs.STOP.is_set():
             scheduler.start()
@@ -174,17 +177,20 @@ def _schedule(app: App, lock: SchedulerLock, running: list[BlockingScheduler]) -
 
 
 def run_once(config_file: str | None, out: TextIO) -> int:
-    """One full cycle now: poll every portal, check, sweep deadlines, send."""
+    """One full cycle now, in this process, for every county: poll every portal, check, sweep deadlines, send."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    app = App.load(config_file)
-    jobs.register(app)
+    deployment = Deployment.load(config_file)
     try:
-        for portal in app.config.portals:
-            jobs.poll_portal(app.config_file, portal.id)
-        jobs.process_pending(app.config_file)
-        jobs.deadline_sweep(app.config_file)
-        jobs.dispatch(app.config_file)
+        for app in deployment.apps.values():
+            app.engine = "inprocess"  # this command does the work itself, whatever the deployment's engine
+            jobs.register(app)
+            for portal in app.config.portals:
+                jobs.poll_portal(app.config_file, portal.id)
+            jobs.process_pending(app.config_file)
+            jobs.deadline_sweep(app.config_file)
+            jobs.dispatch(app.config_file)
     finally:
         jobs.close_apps()
+        deployment.close()
     out.write("完成一轮抓取、检查和通知。\n")
     return 0

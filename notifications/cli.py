@@ -22,7 +22,8 @@ from notifications.transports import FileTransport, build_transport
 
 
 def run_digest(
-    config_path: str | None, week: str | None, send: bool, out: TextIO, err: TextIO, *, now: datetime | None = None
+    config_path: str | None, week: str | None, send: bool, out: TextIO, err: TextIO, *, now: datetime | None = None,
+    county: str | None = None,
 ) -> int:
     """Build the digest of ``week`` (default: the last complete week), save it, and with ``send`` queue and send it."""
     if week is not None:
@@ -32,7 +33,7 @@ def run_digest(
             err.write(f"nianbao: 参数错误：{exc}\n")
             return 2
     try:
-        app = App.load(config_path, clock=FixedClock(now) if now is not None else None)
+        app = App.load(config_path, county=county, clock=FixedClock(now) if now is not None else None)
     except ConfigError as exc:
         err.write(f"nianbao: 配置错误：{exc}\n")
         return 2

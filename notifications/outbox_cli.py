@@ -106,7 +106,7 @@ def _drop(app: App, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def run_outbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run ``nianbao outbox <list|retry|drop>``: 0 done, 2 bad input or configuration."""
-    app = App.load(args.config)  # a ConfigError is the command line's to report
+    app = App.load(args.config, county=args.county)  # a ConfigError is the command line's to report
     try:
         if args.outbox_command == "list":
             return _list(app, out)

@@ -35,7 +35,7 @@ from crawler.middlewares import OUTSIDE
 from crawler.origins import portal_origins, url_allowed
 from crawler.presets import AUTO, PRESETS, ListContext, Preset, detect
 from crawler.titles import about_reports, is_report_title, list_entry, looks_like_column_name, report_year
-from documents import detect_format
+from documents import detect_format, needs_ocr
 from documents.encoding import decode_page
 from documents.errors import ExtractionError
 from documents.html import extract_html
@@ -343,6 +343,7 @@ class PortalSpider(Spider):
             published_on=published_on,
             published_from=published_from,
             list_entry=found.list_entry,
+            needs_ocr=not is_page and needs_ocr(data),
         )
         if is_page and isinstance(response, TextResponse):
             parent = Parent(url, title, attribution, year, published_on, published_from)

@@ -18,6 +18,7 @@ from documents.dates import FIRST_SEEN
 from monitor.store.blobs import BlobStore
 from monitor.store.db import Database
 from monitor.store.models import CrawlRun, Document, DocumentVersion, Event
+from monitor.store.queue import CHECK_QUEUE, OCR_QUEUE, defer_check, workers_check
 from monitor.store.registry import note_crawl_finished, sync_registry
 
 if TYPE_CHECKING:
@@ -77,6 +78,8 @@ class FetchedDocument:
     published_from: str | None = None
     list_entry: str | None = None
     body_from: str | None = None
+    #: Reading it takes OCR (see :func:`documents.needs_ocr`): with workers, it goes to the OCR queue.
+    needs_ocr: bool = False
 
 
 @dataclass
@@ -106,12 +109,16 @@ class Sighting:
     published: tuple[date, str] | None = None
 
 
+_UNKNOWN = object()
+
+
 class CrawlStore:
     """The crawler's view of the store."""
 
     def __init__(self, database: Database, blobs: BlobStore) -> None:
         self.db = database
         self.blobs = blobs
+        self._county: str | object | None = _UNKNOWN  # set from the store's settings at the first hand-off
 
     def known(self, url: str) -> KnownDocument | None:
         """The stored state of ``url``, or None for a URL never seen."""
@@ -206,6 +213,7 @@ class CrawlStore:
                     size=len(fetched.data),
                     content_type=fetched.content_type,
                     fetched_at=fetched.fetched_at,
+                    needs_ocr=fetched.needs_ocr,
                 )
                 session.add(version)
                 session.flush()
@@ -217,6 +225,7 @@ class CrawlStore:
                 if outcome == "unchanged":
                     outcome = "changed"
             if outcome != "unchanged":
+                self._hand_off(session, version)
                 session.add(
                     Event(
                         at=fetched.fetched_at,
@@ -227,6 +236,15 @@ class CrawlStore:
                     )
                 )
             return outcome, document.id
+
+    def _hand_off(self, session: Any, version: DocumentVersion) -> None:
+        """With workers (engine procrastinate), queue the check of a version to check in this transaction."""
+        if version.state != "fetched":
+            return
+        if self._county is _UNKNOWN:
+            self._county = workers_check(session)
+        if isinstance(self._county, str):
+            defer_check(session, self._county, OCR_QUEUE if version.needs_ocr else CHECK_QUEUE)
 
     def reject(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,16 +11,51 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///var/nianbao.db"
+# Alembic keeps its running context in module globals: two threads migrating at once (two crawls of a worker)
+# would tear each other's down. One migration at a time per process.
+_MIGRATING = threading.Lock()
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def database_url(configured: str | None = None) -> str:
     """The database URL: ``NIANBAO_DATABASE_URL`` wins over the configuration, which wins over the default."""
     return os.environ.get("NIANBAO_DATABASE_URL") or configured or DEFAULT_URL
+
+
+_SCHEMA_OPTION = "-csearch_path="
+
+
+def county_database(base_url: str, county_id: str) -> str:
+    """The database of one county of a deployment whose database is ``base_url``.
+
+    On PostgreSQL a schema of its own in the same database (``nianbao_<id>``, found first on the search path, the
+    task engine's tables in ``public`` after it): every table of a county is keyed by it, a session of one county
+    cannot read another's, and a process given this URL (a crawl child, a worker) works in that county alone.
+    On SQLite a file of its own beside the deployment's (``<name>.<id>.db``)."""
+    url = make_url(base_url)
+    if url.get_backend_name() == "postgresql":
+        schema = "nianbao_" + county_id.replace("-", "_")
+        return url.update_query_dict({"options": f"{_SCHEMA_OPTION}{schema},public"}).render_as_string(hide_password=False)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        suffix = path.suffix or ".db"
+        return f"sqlite:///{path.with_name(f'{path.stem}.{county_id}{suffix}')}"
+    raise ValueError(
+        f"{base_url.rsplit('@', maxsplit=1)[-1]}: a deployment of several counties needs PostgreSQL or a SQLite file"
+    )
+
+
+def schema_of(url: str) -> str | None:
+    """The county schema a database URL works in (see :func:`county_database`), or None."""
+    options = make_url(url).query.get("options")
+    text = options if isinstance(options, str) else None
+    if text is None or not text.startswith(_SCHEMA_OPTION):
+        return None
+    return text.removeprefix(_SCHEMA_OPTION).split(",")[0]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -64,8 +100,13 @@ class Database:
         return config
 
     def upgrade(self, revision: str = "head") -> None:
-        """Migrate the database to ``revision`` (creating it when empty)."""
-        command.upgrade(self.alembic_config(), revision)
+        """Migrate the database to ``revision`` (creating it, and a county's schema, when empty)."""
+        schema = schema_of(self.url)
+        with _MIGRATING:
+            if schema is not None:
+                with self.engine.begin() as connection:
+                    connection.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            command.upgrade(self.alembic_config(), revision)
 
     def revision(self) -> str | None:
         """The migration the database is at, or None for an empty database."""

@@ -103,6 +103,8 @@ class DocumentVersion(Base):
     fetched_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(16), default="fetched", index=True)  # fetched | checked | failed
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Reading it takes OCR: with workers (engine procrastinate) it is checked from the OCR queue.
+    needs_ocr: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CrawlRun(Base):

@@ -74,18 +74,23 @@ def _pending(version: DocumentVersion, document: Document) -> PendingVersion:
     )
 
 
-def pending_versions(session: Session, limit: int = 100) -> list[PendingVersion]:
+def pending_versions(session: Session, limit: int = 100, *, ocr: bool | None = None) -> list[PendingVersion]:
     """Current versions not yet checked, earliest report year first, then oldest first; superseded ones are marked
     so and skipped.
 
     A report is checked against its body's report for the year before (the H rules) only if that one was checked
-    first: a first crawl fetches several years at once, newest first as the columns list them.
+    first: a first crawl fetches several years at once, newest first as the columns list them. ``ocr`` True or
+    False takes only the versions that need OCR, or only the others (the workers' two queues).
     """
-    rows = session.execute(
+    query = (
         select(DocumentVersion, Document)
         .join(Document, Document.id == DocumentVersion.document_id)
         .where(DocumentVersion.state == "fetched")
-        .order_by(Document.year.is_(None), Document.year, DocumentVersion.id)
+    )
+    if ocr is not None:
+        query = query.where(DocumentVersion.needs_ocr.is_(ocr))
+    rows = session.execute(
+        query.order_by(Document.year.is_(None), Document.year, DocumentVersion.id)
         .limit(limit)
     ).all()
     out = []

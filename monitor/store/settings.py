@@ -9,6 +9,9 @@ from monitor.store.models import Setting
 
 RULES_VERSION = "rules_version"
 SUMMARY_SINCE = "county_summary_since"
+#: The county's id in its deployment, and the task engine running its work (written at each start).
+COUNTY_ID = "county_id"
+TASK_ENGINE = "task_engine"
 
 
 def get_setting(session: Session, key: str) -> str | None:
