@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 from monitor.app import App, config_path
 from monitor.clock import local_time
-from monitor.config import ConfigError, load_config
+from monitor.config import Config, ConfigError, is_deployment_file, load_config, load_county, load_deployment
 from monitor.dashboard.labels import STATE_ZH, event_zh
+from monitor.deployment import Deployment
 from monitor.store.findings import (
     FindingView,
     LifecycleError,
@@ -36,12 +37,26 @@ EXIT_OK, EXIT_INPUT = 0, 2
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Dispatch an administrative command; configuration and lifecycle errors exit 2 with one line."""
     try:
+        file = config_path(args.config)
+        several = is_deployment_file(file)
         if args.command == "config":
-            config = load_config(config_path(args.config))
-            out.write(
-                f"配置正确：{config.county_name}，{len(config.portals)} 个门户网站，{len(config.bodies)} 个单位，"
-                f"{len(config.notifications.targets)} 个通知目标。\n"
-            )
+            if several:
+                deployment = load_deployment(file)
+                engine = deployment.tasks.engine
+                out.write(f"部署配置正确：{deployment.name}，{len(deployment.counties)} 个县，任务引擎 {engine}。\n")
+                for county in deployment.counties:
+                    config = load_county(file, deployment, county.id)
+                    out.write(f"  {county.id}：{_county_line(config)}\n")
+                return EXIT_OK
+            out.write(f"配置正确：{_county_line(load_config(file))}\n")
+            return EXIT_OK
+        if args.command == "db" and several and args.county is None:
+            upgraded = Deployment.load(file, upgrade=True)
+            try:
+                for county, each in upgraded.apps.items():
+                    out.write(f"{county}：数据库已升级到版本 {each.store.db.revision()}（{_safe_url(each.store.db.url)}）。\n")
+            finally:
+                upgraded.close()
             return EXIT_OK
         app = App.load(args.config, county=args.county, upgrade=True)
         try:
@@ -57,6 +72,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except LifecycleError as exc:
         err.write(f"nianbao: {exc}\n")
         return EXIT_INPUT
+
+
+def _county_line(config: Config) -> str:
+    return (
+        f"{config.county_name}，{len(config.portals)} 个门户网站，{len(config.bodies)} 个单位，"
+        f"{len(config.notifications.targets)} 个通知目标。"
+    )
 
 
 def _safe_url(url: str) -> str:

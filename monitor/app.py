@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from monitor.clock import Clock, clock_from_env, local_date, reporting_year
-from monitor.config import Config, ConfigError, is_deployment_file, load_config, load_deployment
+from monitor.config import Config, ConfigError, is_deployment_file, load_config, load_county, load_deployment
 from monitor.deadline_sweep import SweepStats, sweep
 from monitor.processing import Policy, Processor, ProcessStats, deadline_for, sync
 from monitor.store import Store
@@ -65,12 +65,7 @@ class App:
                 known = ", ".join(c.id for c in deployment.counties)
                 raise ConfigError(f"{file}: configures a deployment of several counties: name one with --county ({known})")
             entry = deployment.county(county)
-            config = load_config(entry.config_file)
-            if config.database is not None:
-                raise ConfigError(
-                    f"{entry.config_file}: storage.database: a county of a deployment is stored in the deployment's "
-                    f"database ({file}); remove this key"
-                )
+            config = load_county(file, deployment, county)
             base_url = database_url(cls._sqlite_beside(deployment.database, Path(file).resolve().parent))
             return cls.open(
                 entry.config_file, config=config, county=county, database=county_database(base_url, county),
@@ -105,6 +100,10 @@ class App:
         app.policy = check_policy(config)
         sync(store, config)
         if upgrade:
+            if app.engine == "procrastinate":
+                from monitor.tasks import ensure_schema
+
+                ensure_schema(store.db)
             # What a crawl child (given only the database) must know to hand its fetched versions to the workers.
             with store.db.transaction() as session:
                 set_setting(session, COUNTY_ID, county)

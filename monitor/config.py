@@ -686,6 +686,18 @@ def parse_deployment(data: Any, base: Path, source: str = "nianbao.yaml") -> Dep
     return DeploymentConfig(name, tuple(counties), database, digests, timezone, dashboard, tasks)
 
 
+def load_county(deployment_file: str | Path, deployment: DeploymentConfig, county_id: str) -> Config:
+    """The configuration of one county of a deployment (its own file, which must not name a database)."""
+    entry = deployment.county(county_id)
+    config = load_config(entry.config_file)
+    if config.database is not None:
+        raise ConfigError(
+            f"{entry.config_file}: storage.database: a county of a deployment is stored in the deployment's "
+            f"database ({deployment_file}); remove this key"
+        )
+    return config
+
+
 def load_deployment(path: str | Path) -> DeploymentConfig:
     """Read and validate a deployment's configuration file; :class:`ConfigError` names the file and the key."""
     path = Path(path)

@@ -35,6 +35,7 @@ from monitor import jobs
 from monitor.deployment import Deployment
 from monitor.store.db import Database
 from monitor.store.queue import CHECK_QUEUE, CHECK_TASK, CRAWL_QUEUE, NOTIFY_QUEUE, OCR_QUEUE, defer, defer_check
+from monitor.store.registry import pending_versions
 
 log = logging.getLogger("nianbao.tasks")
 
@@ -62,6 +63,7 @@ def ensure_schema(database: Database) -> None:
     """Install procrastinate's tables and functions in the deployment's database once (idempotent)."""
     with database.engine.begin() as connection:
         connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7400230401)")  # two starting processes: one installs
+        connection.exec_driver_sql("SET LOCAL search_path = public")  # a county's database has its schema first
         if connection.exec_driver_sql("SELECT to_regclass('public.procrastinate_jobs')").scalar() is not None:
             return
         # The driver's own execute: the schema is many statements, with '%' signs that are not placeholders.
@@ -128,6 +130,19 @@ async def retry_stalled(context: procrastinate.JobContext, timestamp: int) -> No
         await manager.retry_job(job)
 
 
+#: Finished jobs are kept this long (hours) for inspection, then deleted (failed ones too, after a week).
+KEEP_FINISHED_HOURS, KEEP_FAILED_HOURS = 72, 7 * 24
+
+
+@tasks.periodic(cron="17 * * * *")
+@tasks.task(name="nianbao.remove_finished", queue=NOTIFY_QUEUE, queueing_lock="remove_finished", pass_context=True)
+async def remove_finished(context: procrastinate.JobContext, timestamp: int) -> None:
+    """Delete finished jobs older than :data:`KEEP_FINISHED_HOURS` (the queue must not grow by the day)."""
+    manager = context.app.job_manager
+    await manager.delete_old_jobs(nb_hours=KEEP_FINISHED_HOURS)
+    await manager.delete_old_jobs(nb_hours=KEEP_FAILED_HOURS, include_failed=True, include_cancelled=True, include_aborted=True)
+
+
 def queue_job(app: Any, task: str, **args: Any) -> bool:
     """From the scheduling service: queue one unit of a county's work, unless the same one is already waiting."""
     county = app.county
@@ -145,8 +160,9 @@ def queue_checks(app: Any) -> None:
     """From the scheduling service: make sure the county's pending versions have their check queued (a safety net
     for versions stored before the workers, or left by a check that stopped early)."""
     with app.store.db.transaction() as session:
-        defer_check(session, app.county, CHECK_QUEUE)
-        defer_check(session, app.county, OCR_QUEUE)
+        for ocr, queue in ((False, CHECK_QUEUE), (True, OCR_QUEUE)):
+            if pending_versions(session, 1, ocr=ocr):
+                defer_check(session, app.county, queue)
 
 
 def run_worker(config_file: str | None, queues: Sequence[str], concurrency: int, name: str | None = None) -> int:

@@ -1,10 +1,12 @@
-"""docs/configuration.md lists every key nianbao.yaml accepts.
+"""docs/configuration.md lists every key nianbao.yaml accepts, a county's file and a deployment's file alike.
 
 The keys are collected from the parser itself: ``monitor.config._Reader``'s reading methods are wrapped to record
-every name asked while parsing a configuration that has every section (and an item in every list) present. A scan
-of monitor/config.py's source cross-checks that the recording saw every ``.get("name"`` / ``.section("name"`` call.
-Each key must appear backticked (`` `key` ``) in the reference, and in the section of the reference that documents
-its parent (``## `portals[]` ``, ``### `portals[].selectors` `` …).
+every name asked while parsing a county's configuration (``parse_config``) and a deployment's (``parse_deployment``)
+that have every section (and an item in every list) present. A scan of monitor/config.py's source cross-checks that
+the recording saw every ``.get("name"`` / ``.section("name"`` call. Each key must appear backticked (`` `key` ``) in
+the reference, and in the section of the reference that documents its parent (``## `portals[]` ``,
+``### `portals[].selectors` `` …). The keys only a deployment's file has must also be in the reference's part on
+the deployment file, by their full path (`` `counties[].config` ``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 import pytest
 
 import monitor.config as config_module
-from monitor.config import BODY_TYPES, PRESET_NAMES, SELECTOR_NAMES, _Reader, parse_config
+from monitor.config import BODY_TYPES, PRESET_NAMES, SELECTOR_NAMES, _Reader, parse_config, parse_deployment
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "configuration.md"
@@ -26,6 +28,10 @@ SOURCE = ROOT / "monitor" / "config.py"
 #: The reading methods of ``_Reader`` this test wraps; ``key`` and ``done`` read no key.
 READING_METHODS = ("get", "section", "items")
 NOT_READING = ("key", "done")
+#: The unwrapped reading methods (each recording wraps these, never a wrapper of an earlier recording).
+ORIGINALS = {name: vars(_Reader)[name] for name in READING_METHODS if name in vars(_Reader)}
+#: The heading of the reference's part on the deployment file (up to the next level-2 heading).
+DEPLOYMENT_PART = "## Several counties: the deployment file"
 
 PASSWORD_HASH = "scrypt$32768$8$1$zSjR/KtoNXxr+3QNAXzaaQ==$zPYn3u43R4zL7Y3hGn5PPfPLYEp97C2HKGZlBi/rWrI="
 
@@ -102,6 +108,33 @@ def full_configuration() -> dict[str, Any]:
             "behind_proxy": False,
             "users": [{"name": "zhangsan", "password_hash": PASSWORD_HASH}],
         },
+        "tasks": {"engine": "inprocess"},
+    }
+
+
+def full_deployment() -> dict[str, Any]:
+    """A valid deployment's configuration with every section present, a county user and a supervisor."""
+    return {
+        "deployment": {"name": "演示市年报监测", "timezone": "Asia/Shanghai"},
+        "storage": {"database": "postgresql+psycopg://nianbao@db:5432/nianbao", "digests": "/var/lib/nianbao/digests"},
+        "counties": [
+            {"id": "yangcheng", "config": "counties/yangcheng.yaml"},
+            {"id": "qinshui", "config": "/etc/nianbao/counties/qinshui.yaml"},
+        ],
+        "dashboard": {
+            "enabled": True,
+            "host": "127.0.0.1",
+            "port": 8080,
+            "session_hours": 12,
+            "secret_env": "NIANBAO_SECRET",
+            "secure_cookie": False,
+            "behind_proxy": False,
+            "users": [
+                {"name": "shi-zwgk", "password_hash": PASSWORD_HASH},
+                {"name": "yangcheng-zhangsan", "password_hash": PASSWORD_HASH, "county": "yangcheng"},
+            ],
+        },
+        "tasks": {"engine": "procrastinate"},
     }
 
 
@@ -110,15 +143,12 @@ def normalized(path: str) -> str:
     return re.sub(r"\[\d+\]", "[]", path)
 
 
-def record_keys(monkeypatch: pytest.MonkeyPatch) -> tuple[set[tuple[str, str]], set[str]]:
-    """Parse the full configuration with ``_Reader``'s reading methods wrapped: every (parent, name) asked, and
-    the keys read as lists of mappings (``portals``, ``notifications.targets`` …)."""
+def record(monkeypatch: pytest.MonkeyPatch, parse: Callable[[], object]) -> tuple[set[tuple[str, str]], set[str]]:
+    """Run ``parse`` with ``_Reader``'s reading methods wrapped: every (parent, name) asked, and the keys read as
+    lists of mappings (``portals``, ``notifications.targets`` …)."""
     asked: set[tuple[str, str]] = set()
     lists: set[str] = set()
-    for method in READING_METHODS:
-        original = getattr(_Reader, method, None)
-        if original is None:
-            continue
+    for method, original in ORIGINALS.items():
 
         def wrapper(self: _Reader, name: str, *args: Any, _original: Callable[..., Any] = original, **kwargs: Any) -> Any:
             parent = normalized(self.path)
@@ -128,12 +158,40 @@ def record_keys(monkeypatch: pytest.MonkeyPatch) -> tuple[set[tuple[str, str]], 
             return _original(self, name, *args, **kwargs)
 
         monkeypatch.setattr(_Reader, method, wrapper)
-    config = parse_config(full_configuration())
-    # Sanity: every list had an item, so the keys of its items were asked.
-    assert config.portals and config.bodies and config.notifications.targets and config.dashboard.users
+    parse()
+    return asked, lists
+
+
+def record_county_keys(monkeypatch: pytest.MonkeyPatch) -> tuple[set[tuple[str, str]], set[str]]:
+    """The keys a county's file is read with."""
+
+    def parse() -> None:
+        config = parse_config(full_configuration())
+        # Sanity: every list had an item, so the keys of its items were asked.
+        assert config.portals and config.bodies and config.notifications.targets and config.dashboard.users
+
+    asked, lists = record(monkeypatch, parse)
     # Keys read from the mapping directly, not through a reader method.
     asked |= {("portals[].selectors", name) for name in SELECTOR_NAMES}
     return asked, lists
+
+
+def record_deployment_keys(monkeypatch: pytest.MonkeyPatch) -> tuple[set[tuple[str, str]], set[str]]:
+    """The keys a deployment's file is read with."""
+
+    def parse() -> None:
+        deployment = parse_deployment(full_deployment(), Path("/etc/nianbao"))
+        assert deployment.counties and deployment.tasks.engine == "procrastinate"
+        assert {user.county for user in deployment.dashboard.users} == {None, "yangcheng"}
+
+    return record(monkeypatch, parse)
+
+
+def record_keys(monkeypatch: pytest.MonkeyPatch) -> tuple[set[tuple[str, str]], set[str]]:
+    """The keys of both files."""
+    county, county_lists = record_county_keys(monkeypatch)
+    deployment, deployment_lists = record_deployment_keys(monkeypatch)
+    return county | deployment, county_lists | deployment_lists
 
 
 def source_keys() -> set[str]:
@@ -215,3 +273,22 @@ def test_the_presets_named_by_the_configuration_are_the_crawlers() -> None:
     from crawler.presets import preset_names
 
     assert set(PRESET_NAMES) == set(preset_names())
+
+
+def deployment_part(text: str) -> str:
+    """The reference's part on the deployment file: from its heading to the next level-2 heading."""
+    assert DEPLOYMENT_PART in text, f"docs/configuration.md has no part headed {DEPLOYMENT_PART!r}"
+    part = text.split(DEPLOYMENT_PART, 1)[1]
+    return re.split(r"^## ", part, maxsplit=1, flags=re.M)[0]
+
+
+def test_the_deployment_file_is_described_in_its_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    county, _lists = record_county_keys(monkeypatch)
+    deployment, _lists = record_deployment_keys(monkeypatch)
+    part = deployment_part(REFERENCE.read_text(encoding="utf-8"))
+    # Every section of a deployment's file is named there; the keys a county's file does not have, by full path.
+    missing = [name for parent, name in sorted(deployment) if not parent and f"`{name}`" not in part]
+    own = sorted(deployment - county)
+    missing += [f"{parent}.{name}" for parent, name in own if parent and f"`{parent}.{name}`" not in part]
+    assert not missing, f"the deployment file's part of docs/configuration.md does not name: {missing}"
+    assert own, "the deployment file has keys of its own (deployment.name, counties[].config …)"

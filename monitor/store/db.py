@@ -102,11 +102,26 @@ class Database:
     def upgrade(self, revision: str = "head") -> None:
         """Migrate the database to ``revision`` (creating it, and a county's schema, when empty)."""
         schema = schema_of(self.url)
-        with _MIGRATING:
+        with _MIGRATING, self._migration_lock():
             if schema is not None:
                 with self.engine.begin() as connection:
                     connection.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             command.upgrade(self.alembic_config(), revision)
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        """On PostgreSQL, one migrating process at a time (a service and its workers starting together): a session
+        advisory lock on a connection of its own, held while the migration runs on another."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT pg_advisory_lock(7400230402)")
+            try:
+                yield
+            finally:
+                connection.exec_driver_sql("SELECT pg_advisory_unlock(7400230402)")
+                connection.commit()
 
     def revision(self) -> str | None:
         """The migration the database is at, or None for an empty database."""

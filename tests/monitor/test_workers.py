@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy import create_engine, select, text
 
 from crawler.demo_portal import DemoPortal
@@ -197,3 +198,48 @@ def test_two_workers_one_killed_mid_extraction_equal_a_single_worker(
     assert sorted((p["path"], p["title"], p["message"]) for p in two.posts) == sorted(
         (p["path"], p["title"], p["message"]) for p in single.posts
     )
+
+
+def test_serve_schedules_and_workers_do_the_work(cluster: str, portals: dict[str, DemoPortal], tmp_path: Path) -> None:
+    """``nianbao serve`` with workers only queues (polls, checks, dispatch); a worker crawls, checks and sends."""
+    receiver = Receiver(free_port()).start()
+    config = write_deployment(tmp_path, new_database(cluster, "served"), portals, hook=f"json://127.0.0.1:{receiver.port}/hook")
+    for county in portals:  # dispatch soon after the checks
+        path = tmp_path / f"{county}.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["schedule"] = {"dispatch_interval": "2s", "process_interval": "5s"}
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    # The real clock: the scheduler runs polls at the times it computes from it.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NIANBAO_")}
+    log = (tmp_path / "processes.log").open("ab")
+    processes = [
+        subprocess.Popen(
+            [NIANBAO, *args, "-c", str(config)], stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+        for args in (["serve"], ["worker", "--concurrency", "2"])
+    ]
+    deployment = Deployment.load(str(config))
+    try:
+        wait_for(
+            lambda: (
+                settled(deployment)
+                and all(
+                    state["outbox"] and all(sent for *_rest, sent in state["outbox"]) for state in state_of(deployment).values()
+                )
+            ),
+            "the served deployment's work",
+        )
+        scheduled = {task for task, _status, _attempts in jobs_of(deployment)}
+        assert {tasks.POLL_TASK, "nianbao.check", tasks.DISPATCH_TASK} <= scheduled
+        for county, state in state_of(deployment).items():
+            assert state["versions"] == {"checked": 7}, county
+        assert {p["path"] for p in receiver.posts} == {"/hook/anxian", "/hook/boxian"}
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            process.wait(60)
+        deployment.close()
+        receiver.stop()
+    assert [p.returncode for p in processes] == [0, 0], (tmp_path / "processes.log").read_text(encoding="utf-8")[-3000:]
