@@ -180,7 +180,7 @@ def test_migration_0004_down_and_up(both: Store) -> None:
     with both.db.engine.connect() as connection:
         assert not inspect(connection).has_table("review_items")
     both.db.upgrade()
-    assert both.db.revision() == "0007"
+    assert both.db.revision() == "0008"
     with both.db.engine.connect() as connection:
         assert "delivered" in {c["name"] for c in inspect(connection).get_columns("outbox")}
 
@@ -205,7 +205,7 @@ def test_migration_0006_down_and_up(both: Store) -> None:
         assert not inspect(connection).has_table("dashboard_sessions")
         assert "sending_at" not in {c["name"] for c in inspect(connection).get_columns("outbox")}
     both.db.upgrade()
-    assert both.db.revision() == "0007"
+    assert both.db.revision() == "0008"
     with both.db.engine.connect() as connection:
         assert inspect(connection).has_table("dashboard_sessions")
         columns = {c["name"] for c in inspect(connection).get_columns("outbox")}
@@ -231,7 +231,7 @@ def test_migration_0007_down_and_up_keeps_the_runs(both: Store) -> None:
         )
         connection.commit()
     both.db.upgrade()
-    assert both.db.revision() == "0007"
+    assert both.db.revision() == "0008"
     with both.db.engine.connect() as connection:
         assert "column_counts" in {c["name"] for c in inspect(connection).get_columns("crawl_runs")}
     assert both.crawl.previous_counts("old") == {}
