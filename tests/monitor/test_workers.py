@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,12 @@ import yaml
 from sqlalchemy import create_engine, select, text
 
 from crawler.demo_portal import DemoPortal
+from documents import needs_ocr
 from monitor import tasks
 from monitor.deployment import Deployment
+from monitor.store.crawl import FetchedDocument
 from monitor.store.models import DeliveryAttempt, DocumentVersion, Finding, Outbox, Report
+from tests.formats_build import reportlab_pdf, scan_pdf
 from tests.monitor.deployments import write_deployment
 from tests.monitor.postgres import postgres_server
 from tests.monitor.test_service import NIANBAO
@@ -243,3 +247,67 @@ def test_serve_schedules_and_workers_do_the_work(cluster: str, portals: dict[str
         deployment.close()
         receiver.stop()
     assert [p.returncode for p in processes] == [0, 0], (tmp_path / "processes.log").read_text(encoding="utf-8")[-3000:]
+
+
+def test_a_county_flood_does_not_starve_another(cluster: str, portals: dict[str, DemoPortal], tmp_path: Path) -> None:
+    """Anxian publishes 50 reports at once, boxian one: boxian's check runs after anxian's first batch, not after
+    all of anxian's (each check task takes a batch, then queues itself behind the other counties)."""
+    config = write_deployment(tmp_path, new_database(cluster, "flood"), portals)
+    seed = (Path(__file__).parents[1] / "fixtures" / "seeds" / "000_ad9f366bd17ffa18.txt").read_bytes()
+    deployment = Deployment.load(str(config))
+    at = datetime(2026, 2, 1, tzinfo=UTC)
+    try:
+        for county, count in (("anxian", 50), ("boxian", 1)):
+            crawl = deployment.app(county).store.crawl
+            for number in range(count):  # stored as a crawl stores them: each queues its check in its transaction
+                data = seed + f"\n（{county} 第{number}份）\n".encode()
+                crawl.record(FetchedDocument(url=f"http://127.0.0.1:1/{county}/{number}.txt", data=data, fetched_at=at))
+        scan = scan_pdf(reportlab_pdf("000"))
+        assert needs_ocr(scan)
+        deployment.app("boxian").store.crawl.record(
+            FetchedDocument(url="http://127.0.0.1:1/boxian/scan.pdf", data=scan, fetched_at=at, needs_ocr=needs_ocr(scan))
+        )
+        with deployment.database.engine.connect() as connection:
+            queued = sorted(
+                (row[0], row[1])
+                for row in connection.execute(
+                    text("SELECT queue_name, args->>'county' FROM procrastinate_jobs WHERE status = 'todo'")
+                )
+            )
+        # One waiting check per county and queue (later versions joined it); the scan waits on the OCR queue.
+        assert queued == [("check", "anxian"), ("check", "boxian"), ("ocr", "boxian")]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NIANBAO_")} | {"NIANBAO_NOW": NOW}
+        log = (tmp_path / "worker.log").open("ab")
+        worker = subprocess.Popen(
+            [NIANBAO, "worker", "-c", str(config), "--concurrency", "1"], stdout=log, stderr=subprocess.STDOUT, env=env,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            wait_for(lambda: settled_checks(deployment), "the checks")
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(60)
+        with deployment.database.engine.connect() as connection:
+            order = [
+                row[0]
+                for row in connection.execute(
+                    text(
+                        "SELECT j.args->>'county' FROM procrastinate_jobs j JOIN procrastinate_events e ON e.job_id = j.id "
+                        "WHERE j.task_name = 'nianbao.check' AND e.type = 'started' ORDER BY e.at, e.id"
+                    )
+                )
+            ]
+    finally:
+        deployment.close()
+    assert order[0] == "anxian" and order[1] == "boxian", order  # anxian's first batch of 20, then boxian at once
+    assert order.count("anxian") >= 3  # 50 versions: batches of 20
+
+
+def settled_checks(deployment: Deployment) -> bool:
+    if any(status in ("todo", "doing") for task, status, _attempts in jobs_of(deployment) if task == "nianbao.check"):
+        return False
+    for app in deployment.apps.values():
+        with app.store.db.transaction() as session:
+            if session.scalar(select(DocumentVersion.id).where(DocumentVersion.state == "fetched").limit(1)) is not None:
+                return False
+    return True
