@@ -53,8 +53,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.command == "db" and several and args.county is None:
             upgraded = Deployment.load(file, upgrade=True)
             try:
-                for county, each in upgraded.apps.items():
-                    out.write(f"{county}：数据库已升级到版本 {each.store.db.revision()}（{_safe_url(each.store.db.url)}）。\n")
+                for county_id, each in upgraded.apps.items():
+                    out.write(f"{county_id}：数据库已升级到版本 {each.store.db.revision()}（{_safe_url(each.store.db.url)}）。\n")
             finally:
                 upgraded.close()
             return EXIT_OK

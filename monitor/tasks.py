@@ -175,13 +175,13 @@ def run_worker(config_file: str | None, queues: Sequence[str], concurrency: int,
         raise ValueError(f"{deployment.config_file}: tasks.engine 不是 procrastinate：工作进程无事可做（服务自己完成全部工作）")
     ensure_schema(deployment.database)
     _deployment = deployment
-    for app in deployment.apps.values():
-        jobs.register(app)
+    for county_app in deployment.apps.values():
+        jobs.register(county_app)
     worker_name = name or f"nianbao-{os.uname().nodename}-{os.getpid()}"
     log.info("工作进程 %s：%d 个县，队列 %s，并发 %d", worker_name, len(deployment.apps), ",".join(queues), concurrency)
     try:
-        with tasks.replace_connector(procrastinate.PsycopgConnector(conninfo=conninfo(deployment.database.url))) as app:
-            app.run_worker(
+        with tasks.replace_connector(procrastinate.PsycopgConnector(conninfo=conninfo(deployment.database.url))) as engine:
+            engine.run_worker(
                 queues=list(queues), concurrency=concurrency, name=worker_name, update_heartbeat_interval=HEARTBEAT_SECONDS,
                 stalled_worker_timeout=STALLED_SECONDS, install_signal_handlers=True, wait=True,
             )  # fmt: skip

@@ -77,13 +77,51 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+# The counties of a deployment on PostgreSQL share one connection pool per process (a worker serves them all: a pool
+# per county would hold a connection per county and exhaust the server's max_connections); each transaction of a
+# county sets its search path first. Engines by base URL, with how many county Databases use each.
+_SHARED: dict[str, tuple[Engine, int]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared_engine(base_url: str) -> Engine:
+    with _SHARED_LOCK:
+        engine, users = _SHARED.get(base_url) or (make_engine(base_url), 0)
+        _SHARED[base_url] = (engine, users + 1)
+        return engine
+
+
+def _release_shared(base_url: str) -> None:
+    with _SHARED_LOCK:
+        engine, users = _SHARED[base_url]
+        if users > 1:
+            _SHARED[base_url] = (engine, users - 1)
+            return
+        del _SHARED[base_url]
+    engine.dispose()
+
+
 class Database:
-    """An engine and its session factory. Use :meth:`transaction` for every unit of work."""
+    """An engine and its session factory. Use :meth:`transaction` for every unit of work.
+
+    A county's database of a deployment (a URL made by :func:`county_database`) uses the pool shared by the
+    deployment's counties in this process, and every transaction starts by setting the county's search path."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.schema = schema_of(url)
+        self._base_url: str | None = None
+        if self.schema is None:
+            self.engine = make_engine(url)
+        else:
+            self._base_url = make_url(url).difference_update_query(["options"]).render_as_string(hide_password=False)
+            self.engine = _shared_engine(self._base_url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if self.schema is not None:
+            event.listen(self._sessions, "after_begin", self._set_search_path)
+
+    def _set_search_path(self, _session: Session, _transaction: Any, connection: Any) -> None:
+        connection.exec_driver_sql(f'SET LOCAL search_path TO "{self.schema}", public')
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -96,7 +134,8 @@ class Database:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
-        config.attributes["engine"] = self.engine
+        if self.schema is None:
+            config.attributes["engine"] = self.engine  # else env.py connects by the URL: its search path is the county's
         return config
 
     def upgrade(self, revision: str = "head") -> None:
@@ -125,12 +164,18 @@ class Database:
 
     def revision(self) -> str | None:
         """The migration the database is at, or None for an empty database."""
-        with self.engine.connect() as connection:
-            if not inspect(connection).has_table("alembic_version"):
+        with self.engine.begin() as connection:
+            if self.schema is not None:
+                connection.exec_driver_sql(f'SET LOCAL search_path TO "{self.schema}", public')
+            if not inspect(connection).has_table("alembic_version", schema=self.schema):
                 return None
             row = connection.exec_driver_sql("SELECT version_num FROM alembic_version").first()
             return str(row[0]) if row else None
 
     def dispose(self) -> None:
-        """Close the connections."""
-        self.engine.dispose()
+        """Close the connections (of a county: give back its share of the deployment's pool)."""
+        if self._base_url is None:
+            self.engine.dispose()
+        elif self._base_url in _SHARED:
+            _release_shared(self._base_url)
+            self._base_url = None

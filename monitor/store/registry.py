@@ -89,10 +89,7 @@ def pending_versions(session: Session, limit: int = 100, *, ocr: bool | None = N
     )
     if ocr is not None:
         query = query.where(DocumentVersion.needs_ocr.is_(ocr))
-    rows = session.execute(
-        query.order_by(Document.year.is_(None), Document.year, DocumentVersion.id)
-        .limit(limit)
-    ).all()
+    rows = session.execute(query.order_by(Document.year.is_(None), Document.year, DocumentVersion.id).limit(limit)).all()
     out = []
     for version, document in rows:
         if document.current_version_id != version.id:
