@@ -11,6 +11,10 @@
   checked, under the same lock as the check, so that parallel attempts get no more tries.
 - After login the browser goes back to the page it asked for: only a same-site path (see
   :func:`monitor.dashboard.params.safe_target`), else the overview.
+- In a deployment of several counties every county's dashboard is mounted at ``/c/<county id>/`` beside the
+  deployment's own pages; they share the cookie, and the sessions are kept in the deployment's database. Login is
+  at the root (a county's login page sends there). A user of one county (``dashboard.users[].county``) may use
+  only that county's dashboard: every page and call of another answers 403.
 """
 
 from __future__ import annotations
@@ -23,20 +27,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from threading import Lock
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import Forbidden
 
-from monitor.config import Dashboard
+from monitor.config import Dashboard, DashboardUser
 from monitor.dashboard.params import safe_target
 from monitor.dashboard.passwords import DUMMY_HASH, verify_password
 from monitor.store.db import Database
 from monitor.store.sessions import create_session, end_session, purge_sessions, touch_session, valid_session
-
-if TYPE_CHECKING:
-    from monitor.dashboard.web import DashboardState
 
 bp = Blueprint("auth", __name__)
 
@@ -123,6 +125,30 @@ def password_mark(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
 
 
+class AuthState(Protocol):
+    """What login and the access checks need of an application's shared state."""
+
+    throttle: Throttle
+    #: The database holding the sessions (a county's own, or a deployment's).
+    sessions: Database
+    #: The county this application serves in a deployment of several counties (None: a single county's dashboard,
+    #: or the deployment's own pages).
+    county_id: str | None
+    #: Where this application is mounted under the deployment's root (``/c/<id>``; "" at the root).
+    mount: str
+
+
+def _state() -> AuthState:
+    shared: AuthState = current_app.extensions["nianbao"]
+    return shared
+
+
+def root_path(path: str = "/") -> str:
+    """``path`` (beginning with ``/``) under the deployment's root: the application's own mount point stripped from
+    the script root, so that a county's dashboard links to the deployment's pages."""
+    return request.script_root.removesuffix(_state().mount) + path
+
+
 def _settings() -> Dashboard:
     settings: Dashboard = current_app.config["NIANBAO_DASHBOARD"]
     return settings
@@ -132,9 +158,13 @@ def _users() -> dict[str, str]:
     return {u.name: u.password_hash for u in _settings().users}
 
 
+def user_record(name: str | None) -> DashboardUser | None:
+    """The configured account of ``name``."""
+    return next((u for u in _settings().users if u.name == name), None) if name is not None else None
+
+
 def _db() -> Database:
-    shared: DashboardState = current_app.extensions["nianbao"]
-    return shared.app.store.db
+    return _state().sessions
 
 
 def _now() -> datetime:
@@ -172,7 +202,8 @@ def current_user() -> str | None:
 
 
 def check_request() -> ResponseReturnValue | None:
-    """Before every request: send visitors without a session to login (401 for /api/), refuse a POST without the CSRF token."""
+    """Before every request: send visitors without a session to login (401 for /api/), refuse a user of another
+    county (403), refuse a POST without the CSRF token."""
     if request.endpoint not in PUBLIC_ENDPOINTS:
         g.user = current_user()
         if g.user is None:
@@ -180,8 +211,16 @@ def check_request() -> ResponseReturnValue | None:
                 response = jsonify({"error": "unauthorized", "message": "请先登录"})
                 response.status_code = 401
                 return response
-            target = request.full_path.rstrip("?") if request.method == "GET" else None
-            return redirect(url_for("auth.login", next=target))
+            prefix = request.script_root if _state().mount else ""  # a county of a deployment: its path under the root
+            target = prefix + request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(_login_url(target))
+        account = user_record(g.user)
+        g.user_county = account.county if account is not None else None
+        g.supervisor = g.user_county is None
+        own = _state().county_id
+        if own is not None and g.user_county is not None and g.user_county != own:
+            g.other_county = True  # the error page offers no link into this county
+            raise Forbidden("该账号只能查看和处理本县的情况，不能访问其他县。")
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
         expected = session.get("csrf")
@@ -190,8 +229,15 @@ def check_request() -> ResponseReturnValue | None:
     return None
 
 
+def _login_url(target: str | None) -> str:
+    """The login page (the deployment's, at its root, for a county's dashboard of a deployment)."""
+    if _state().mount:
+        return root_path("/login") + (f"?{urlencode({'next': target})}" if target else "")
+    return url_for("auth.login", next=target)
+
+
 def _safe_next(target: str | None) -> str:
-    return safe_target(target) or url_for("views.overview")
+    return safe_target(target) or url_for(current_app.config.get("NIANBAO_HOME", "views.overview"))
 
 
 def _client() -> str:
@@ -201,6 +247,8 @@ def _client() -> str:
 @bp.get("/login")
 def login() -> Any:
     """The login form."""
+    if _state().mount:  # a county of a deployment: one login for every county, at the root
+        return redirect(_login_url(request.args.get("next")))
     if current_user() is not None:
         return redirect(_safe_next(request.args.get("next")))
     csrf_token()
@@ -210,7 +258,9 @@ def login() -> Any:
 @bp.post("/login")
 def login_post() -> Any:
     """Check the password; slow down repeated failures."""
-    throttle: Throttle = current_app.extensions["nianbao"].throttle
+    if _state().mount:
+        return redirect(_login_url(None), 303)
+    throttle = _state().throttle
     name = request.form.get("name", "").strip()
     password = request.form.get("password", "")
     target = request.form.get("next", "")
@@ -251,4 +301,4 @@ def logout() -> Any:
         with _db().transaction() as tx:
             end_session(tx, token, now=_now())
     session.clear()
-    return redirect(url_for("auth.login"))
+    return redirect(_login_url(None))

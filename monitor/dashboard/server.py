@@ -10,11 +10,14 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import Flask
 from waitress.server import create_server
 from waitress.trigger import trigger
 
 from monitor.app import App
+from monitor.dashboard.counties import create_deployment_app
 from monitor.dashboard.web import create_app
+from monitor.deployment import Deployment
 
 log = logging.getLogger("nianbao.dashboard")
 
@@ -58,16 +61,25 @@ def _port(server: Any) -> int:
     return int(server.effective_listen[0][1])
 
 
-def start_server(app: App, host: str, port: int, *, threads: int = 4) -> ServerHandle:
-    """Serve the dashboard of ``app`` on ``host:port`` (port 0: any free port) in a daemon thread."""
+def start_server(target: Deployment | App, host: str, port: int, *, threads: int = 4) -> ServerHandle:
+    """Serve the dashboard of ``target`` on ``host:port`` (port 0: any free port) in a daemon thread: a single
+    county's (a deployment of one county, or its App), or a deployment's of several counties (each county's at
+    ``/c/<id>/``, see :mod:`monitor.dashboard.counties`)."""
+    if isinstance(target, Deployment) and target.several:
+        application: Flask = create_deployment_app(target)
+        settings = target.dashboard
+    else:
+        app = next(iter(target.apps.values())) if isinstance(target, Deployment) else target
+        application = create_app(app)
+        settings = app.config.dashboard
     server = create_server(
-        create_app(app),
+        application,
         host=host,
         port=port,
         threads=threads,
         ident="nianbao",
         # Forwarded headers are honoured only behind a configured reverse proxy (then ProxyFix reads them).
-        clear_untrusted_proxy_headers=not app.config.dashboard.behind_proxy,
+        clear_untrusted_proxy_headers=not settings.behind_proxy,
         channel_timeout=60,
     )
     actual = _port(server)

@@ -16,11 +16,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from monitor.app import App
 from monitor.clock import local_time
+from monitor.config import Dashboard
 from monitor.dashboard import api, auth, deliveries, views
 from monitor.dashboard.evidence import ReportCache
 from monitor.dashboard.labels import SEVERITY_ZH, STATE_ZH, event_zh
 from monitor.dashboard.params import IdConverter
 from monitor.store.dashboard_queries import ping
+from monitor.store.db import Database
 from rules.deadlines import BODY_TYPE_ZH
 from rules.locations import describe, position, technical
 
@@ -36,12 +38,20 @@ _DIGEST_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; fra
 
 @dataclass
 class DashboardState:
-    """What the views share: the monitor, the parsed-report cache, the login throttle, the digests folder."""
+    """What the views share: the monitor, the parsed-report cache, the login throttle, the digests folder; where
+    sessions are kept, and, in a deployment of several counties, which county this is and where it is mounted."""
 
     app: App
     cache: ReportCache
     throttle: auth.Throttle
     digests: Path
+    #: The database of the dashboard sessions: the county's own, or the deployment's.
+    sessions: Database
+    #: The county id in a deployment of several counties: its users and the supervisors may use it (None: a
+    #: single county's dashboard, every configured user may).
+    county_id: str | None = None
+    #: The path this dashboard is mounted at under the deployment's root (``/c/<id>``; "" when served alone).
+    mount: str = ""
 
 
 def digests_folder(app: App) -> Path:
@@ -50,8 +60,9 @@ def digests_folder(app: App) -> Path:
     return folder if folder.is_absolute() else Path(app.config_file).resolve().parent / folder
 
 
-def _secret(app: App) -> str:
-    name = app.config.dashboard.secret_env
+def secret_key(settings: Dashboard) -> str:
+    """The key that signs the session cookies: the environment variable `secret_env` names, else a temporary one."""
+    name = settings.secret_env
     value = os.environ.get(name, "")
     if len(value) >= 16:
         return value
@@ -59,27 +70,45 @@ def _secret(app: App) -> str:
     return secrets.token_urlsafe(32)
 
 
+def flask_config(settings: Dashboard, secret: str) -> dict[str, Any]:
+    """The Flask settings of a dashboard application (every application of a deployment shares them, the cookie
+    with them)."""
+    return {
+        "SECRET_KEY": secret,
+        "SESSION_COOKIE_NAME": "nianbao_session",
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.secure_cookie,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=settings.session_hours),
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "NIANBAO_DASHBOARD": settings,
+    }
+
+
 def create_app(app: App, *, secret: str | None = None, throttle: auth.Throttle | None = None) -> Flask:
     """The dashboard for ``app``: pages, the JSON API under /api/ and /healthz, all but login behind a session."""
     settings = app.config.dashboard
-    web = Flask(__name__)
-    web.config.update(
-        SECRET_KEY=secret or _secret(app),
-        SESSION_COOKIE_NAME="nianbao_session",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.secure_cookie,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
-        MAX_CONTENT_LENGTH=64 * 1024,
-        NIANBAO_DASHBOARD=settings,
-    )
-    web.json.ensure_ascii = False  # type: ignore[attr-defined]
+    secret = secret or secret_key(settings)
+    web = county_app(app, settings, secret=secret, throttle=throttle or auth.Throttle(), sessions=app.store.db)
     if settings.behind_proxy:
         web.wsgi_app = ProxyFix(web.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     if not settings.users:
         log.warning("dashboard.users 未配置：没有人能登录网页界面（用 nianbao dashboard hash-password 生成密码哈希）。")
+    return web
+
+
+def county_app(
+    app: App, settings: Dashboard, *, secret: str, throttle: auth.Throttle, sessions: Database, county_id: str | None = None,
+    mount: str = "",
+) -> Flask:  # fmt: skip
+    """The dashboard of one county: alone (:func:`create_app`), or one county of a deployment mounted at ``mount``
+    (its users and sessions the deployment's)."""
+    web = Flask(__name__)
+    web.config.update(flask_config(settings, secret))
+    web.json.ensure_ascii = False  # type: ignore[attr-defined]
     web.extensions["nianbao"] = DashboardState(
-        app, ReportCache(app.store.blobs), throttle or auth.Throttle(), digests_folder(app)
+        app, ReportCache(app.store.blobs), throttle, digests_folder(app), sessions, county_id, mount
     )
     web.url_map.converters["id"] = IdConverter  # before the routes using <id:…> are added
     web.register_blueprint(auth.bp)
@@ -87,10 +116,18 @@ def create_app(app: App, *, secret: str | None = None, throttle: auth.Throttle |
     web.register_blueprint(api.bp)
     web.register_blueprint(deliveries.bp)
     web.before_request(auth.check_request)
-    web.after_request(_headers)
-    web.register_error_handler(HTTPException, _error)
+    web.after_request(headers)
+    web.register_error_handler(HTTPException, error_page)
     web.add_url_rule("/healthz", "health", _health)
     timezone = app.config.timezone
+    add_template_helpers(web, app.config.county_name, timezone)
+    web.jinja_env.globals.update(in_deployment=bool(mount), root_path=auth.root_path)
+    return web
+
+
+def add_template_helpers(web: Flask, title: str, timezone: str, home: str = "views.overview") -> None:
+    """The filters and globals every dashboard template uses (``county``: the name in the page's title bar)."""
+    web.config["NIANBAO_HOME"] = home
     web.jinja_env.filters["local"] = lambda at, fmt="%Y-%m-%d %H:%M": _local(at, timezone, fmt)
     web.jinja_env.filters["where"] = describe
     web.jinja_env.filters["position"] = position
@@ -98,12 +135,12 @@ def create_app(app: App, *, secret: str | None = None, throttle: auth.Throttle |
     web.jinja_env.filters["event_zh"] = event_zh
     web.jinja_env.globals.update(
         csrf_token=auth.csrf_token,
-        county=app.config.county_name,
+        county=title,
+        home_endpoint=home,
         STATE_ZH=STATE_ZH,
         SEVERITY_ZH=SEVERITY_ZH,
         BODY_TYPE_ZH=BODY_TYPE_ZH,
     )
-    return web
 
 
 def _local(at: datetime | str | None, timezone: str, fmt: str) -> str:
@@ -113,7 +150,7 @@ def _local(at: datetime | str | None, timezone: str, fmt: str) -> str:
     return local_time(at, timezone, fmt)
 
 
-def _headers(response: Response) -> Response:
+def headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -132,7 +169,7 @@ _ERROR_ZH = {
 }
 
 
-def _error(error: HTTPException) -> Any:
+def error_page(error: HTTPException) -> Any:
     code = error.code or 500
     title, default = _ERROR_ZH.get(code, ("出错了", "请稍后重试。"))
     # Werkzeug's own descriptions are English; ours (abort(…, "…")) are Chinese.
