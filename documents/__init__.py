@@ -5,6 +5,7 @@ Public API: :func:`extract`, :func:`detect_format`, :class:`Document` and its pa
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -148,6 +149,19 @@ FORMATS: dict[str, Reader] = {
 }
 
 _FORMAT_NAMES = {"pdf": "PDF", "docx": "DOCX/ZIP", "doc": "DOC/WPS", "image": "图片"}
+
+
+#: Threads of one OCR inference (``NIANBAO_OCR_THREADS``; by default as many CPUs as the process may use, at most 4).
+#: ``nianbao worker`` sets 1: there the worker processes are the parallelism, and threads of one would only contend.
+OCR_THREADS_ENV = "NIANBAO_OCR_THREADS"
+
+
+def ocr_threads() -> int:
+    """The threads one OCR inference uses (see :data:`OCR_THREADS_ENV`)."""
+    given = os.environ.get(OCR_THREADS_ENV, "")
+    if given.isdigit() and 1 <= int(given) <= 64:
+        return int(given)
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4))
 
 
 def needs_ocr(data: bytes) -> bool:

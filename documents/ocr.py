@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ctypes
 import io
-import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -27,6 +26,7 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 from rapidocr import RapidOCR
 
 from documents import budget as _budget
+from documents import ocr_threads
 from documents.budget import Budget
 from documents.errors import ExtractionError
 from documents.grid import BoxCell, Fragment, fragment
@@ -83,10 +83,10 @@ def _engine() -> Any:
 def _tune_sessions(engine: Any) -> None:
     """Re-create the ONNX sessions without memory-pattern planning: every text line gives the recogniser an input
     of another width, and planning each new shape cost more than the inference (a first page took twice as long).
-    Threads: as many as the CPUs this process may use (onnxruntime counts the machine's), none spinning while idle
+    Threads: :func:`documents.ocr_threads` (onnxruntime would count the machine's CPUs), none spinning while idle
     (a spinning thread takes the CPU from the other, or from the service's other work). Done through rapidocr's
     internals; if they change, its own sessions are kept."""
-    threads = max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4))
+    threads = ocr_threads()
     try:
         for loader, attribute in ((engine._load_det_model, "text_det"), (engine._load_rec_model, "text_rec")):
             loader()

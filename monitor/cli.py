@@ -150,6 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency", type=_concurrency, default=os.environ.get("NIANBAO_WORKER_CONCURRENCY") or "4",
         help="同时进行的任务数（默认 $NIANBAO_WORKER_CONCURRENCY 或 4；检查在一个进程内依次进行，要用满多个核请启动多个进程）",
     )  # fmt: skip
+    worker.add_argument(
+        "--ocr-threads", type=_concurrency, default=os.environ.get("NIANBAO_OCR_THREADS") or "1",
+        help="扫描件识别用几个线程（默认 $NIANBAO_OCR_THREADS 或 1：多核机器上多启动几个工作进程更快）",
+    )  # fmt: skip
     worker.add_argument("--name", help="工作进程名称（默认 主机名-进程号）")
 
     recheck = sub.add_parser(
@@ -332,7 +336,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from monitor.tasks import run_worker
 
         try:
-            return run_worker(args.config, args.queues, args.concurrency, args.name)
+            return run_worker(args.config, args.queues, args.concurrency, args.name, args.ocr_threads)
         except ValueError as exc:
             err.write(f"nianbao: {exc}\n")
             return EXIT_INPUT

@@ -31,6 +31,7 @@ import procrastinate
 from procrastinate import RetryStrategy
 from sqlalchemy import make_url
 
+from documents import OCR_THREADS_ENV
 from monitor import jobs
 from monitor.deployment import Deployment
 from monitor.store.db import Database
@@ -42,6 +43,9 @@ log = logging.getLogger("nianbao.tasks")
 #: A worker whose heartbeat is older than this (seconds) is gone: its running jobs are put back.
 STALLED_SECONDS = 30.0
 HEARTBEAT_SECONDS = 5.0
+#: How often an idle worker looks for jobs besides being told of new ones (a check waiting for its county's lock
+#: is not announced when the lock frees).
+POLL_SECONDS = 1.0
 #: Versions one check task takes before it queues itself again (behind the other counties).
 CHECK_BATCH = 20
 POLL_TASK, DISPATCH_TASK, DEADLINES_TASK, DIGEST_TASK = "nianbao.poll", "nianbao.dispatch", "nianbao.deadlines", "nianbao.digest"
@@ -165,8 +169,12 @@ def queue_checks(app: Any) -> None:
                 defer_check(session, app.county, queue)
 
 
-def run_worker(config_file: str | None, queues: Sequence[str], concurrency: int, name: str | None = None) -> int:
-    """Run a worker until SIGTERM/SIGINT: take jobs of ``queues`` for every county of the deployment."""
+def run_worker(
+    config_file: str | None, queues: Sequence[str], concurrency: int, name: str | None = None, ocr_threads: int = 1
+) -> int:
+    """Run a worker until SIGTERM/SIGINT: take jobs of ``queues`` for every county of the deployment, OCR with
+    ``ocr_threads`` threads (one by default: more workers, not more threads, use more cores)."""
+    os.environ[OCR_THREADS_ENV] = str(ocr_threads)  # read when the OCR engine loads, at the first scan
     global _deployment  # noqa: PLW0603  (the worker's one deployment, read by the tasks)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     deployment = Deployment.load(config_file)
@@ -184,6 +192,7 @@ def run_worker(config_file: str | None, queues: Sequence[str], concurrency: int,
             engine.run_worker(
                 queues=list(queues), concurrency=concurrency, name=worker_name, update_heartbeat_interval=HEARTBEAT_SECONDS,
                 stalled_worker_timeout=STALLED_SECONDS, install_signal_handlers=True, wait=True,
+                fetch_job_polling_interval=POLL_SECONDS,
             )  # fmt: skip
     finally:
         jobs.STOP.set()

@@ -53,6 +53,9 @@ class PendingVersion:
     published_from: str | None = None
     first_seen: datetime | None = None
     portal_id: str | None = None
+    #: Reading it takes OCR; and whether it still waits for its check (``fetched``) or was checked.
+    needs_ocr: bool = False
+    state: str = "fetched"
 
 
 def _pending(version: DocumentVersion, document: Document) -> PendingVersion:
@@ -71,6 +74,8 @@ def _pending(version: DocumentVersion, document: Document) -> PendingVersion:
         document.published_from,
         document.first_seen,
         document.portal_id,
+        version.needs_ocr,
+        version.state,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,13 @@ import yaml
 from sqlalchemy import func, select
 
 from crawler.demo_portal import DemoPortal
+from documents import needs_ocr
 from monitor.app import App
 from monitor.config import ConfigError, load_deployment
 from monitor.deployment import Deployment
+from monitor.store.crawl import FetchedDocument
 from monitor.store.models import Body, DocumentVersion, Finding
+from tests.formats_build import reportlab_pdf, scan_pdf
 from tests.monitor.deployments import write_deployment
 from tests.monitor.test_service import NIANBAO
 
@@ -143,3 +147,27 @@ def test_config_check_and_db_upgrade_of_a_deployment(portals: dict[str, DemoPort
     (tmp_path / "boxian.yaml").write_text("county: {name: 博县}\nstorage: {database: 'sqlite:///b.db'}\n", encoding="utf-8")
     refused = nianbao("config", "check", "-c", str(config))
     assert refused.returncode == 2 and "boxian.yaml: storage.database" in refused.stderr
+
+
+def test_a_scan_beside_a_text_version_is_read_by_the_ocr_queue_only(portals: dict[str, DemoPortal], tmp_path: Path) -> None:
+    """The check of a text version whose body and year have a scan still waiting for the OCR queue waits for it: the
+    OCR queue's check reads both (the OCR is not done by a check-queue worker)."""
+    config = write_deployment(tmp_path, f"sqlite:///{tmp_path / 'nianbao.db'}", portals, engine="inprocess")
+    app = App.load(str(config), county="anxian")
+    try:
+        seed = (Path(__file__).parents[1] / "fixtures" / "seeds" / "000_ad9f366bd17ffa18.txt").read_bytes()
+        scan = scan_pdf(reportlab_pdf("000"))
+        at = datetime(2026, 2, 1, tzinfo=UTC)
+        for url, data in (("http://127.0.0.1:1/page.txt", seed), ("http://127.0.0.1:1/scan.pdf", scan)):
+            app.store.crawl.record(
+                FetchedDocument(url=url, data=data, fetched_at=at, body_id="ciying", year=2025, needs_ocr=needs_ocr(data))
+            )
+        text_only = app.process(ocr=False)
+        assert (text_only.checked, text_only.deferred) == (0, 1)
+        scans = app.process(ocr=True)
+        assert scans.checked == 1
+        with app.store.db.transaction() as session:
+            states = session.scalars(select(DocumentVersion.state)).all()
+        assert sorted(states) == ["checked", "checked"]
+    finally:
+        app.close()
