@@ -56,6 +56,7 @@ bench: demo-packages $(DEV)
 	$(BIN)/python bench/formats_speed.py --write docs/performance.md
 	$(BIN)/python bench/crawl_speed.py --write docs/performance.md
 	$(BIN)/python bench/service_cycle.py --write docs/performance.md
+	$(BIN)/python bench/province.py --counties 50 --budget-seconds 720 --write docs/performance.md
 
 # Precision and recall per rule on the labelled real reports of tests/fixtures/real (a benchmark, not a test).
 accuracy: $(DEV)
