@@ -607,8 +607,9 @@ def document(
         )
     lines += [
         "",
-        "Reading it: OCR runs onnxruntime with as many threads as the process may use (documents/ocr.py), so one "
-        "worker OCR-ing a scan already keeps both cores busy, and the machine's CPU beyond the workers' (PostgreSQL, "
+        "Reading it: a worker OCRs with one thread (`nianbao worker --ocr-threads`, default 1: the worker processes "
+        "are the parallelism; with onnxruntime's default of a thread per core, one worker OCR-ing a scan kept both "
+        "cores busy and two workers reached only 1.34–1.55×). The machine's CPU beyond the workers' (PostgreSQL, "
         "this script) shares the same two cores; more workers than cores only add start-up (each loads every "
         "county) and one OCR model load each. `--scan-every 0` measures text documents alone.",
         "",

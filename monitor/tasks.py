@@ -35,7 +35,7 @@ from documents import OCR_THREADS_ENV
 from monitor import jobs
 from monitor.deployment import Deployment
 from monitor.store.db import Database
-from monitor.store.queue import CHECK_QUEUE, CHECK_TASK, CRAWL_QUEUE, NOTIFY_QUEUE, OCR_QUEUE, defer, defer_check
+from monitor.store.queue import BEFORE_POLLS, CHECK_QUEUE, CHECK_TASK, CRAWL_QUEUE, NOTIFY_QUEUE, OCR_QUEUE, defer, defer_check
 from monitor.store.registry import pending_versions
 
 log = logging.getLogger("nianbao.tasks")
@@ -156,8 +156,9 @@ def queue_job(app: Any, task: str, **args: Any) -> bool:
         DEADLINES_TASK: (NOTIFY_QUEUE, f"deadlines:{county}"),
         DIGEST_TASK: (NOTIFY_QUEUE, f"digest:{county}"),
     }[task]
+    priority = 0 if task == POLL_TASK else BEFORE_POLLS
     with app.store.db.transaction() as session:
-        return defer(session, task, queue, {"county": county, **args}, lock=lock, queueing_lock=lock)
+        return defer(session, task, queue, {"county": county, **args}, lock=lock, queueing_lock=lock, priority=priority)
 
 
 def queue_checks(app: Any) -> None:

@@ -24,9 +24,9 @@ CRAWL_QUEUE, CHECK_QUEUE, OCR_QUEUE, NOTIFY_QUEUE = "crawl", "check", "ocr", "no
 QUEUES = (CRAWL_QUEUE, CHECK_QUEUE, OCR_QUEUE, NOTIFY_QUEUE)
 #: The task that checks a county's pending versions (of one queue); see :mod:`monitor.tasks`.
 CHECK_TASK = "nianbao.check"
-#: Checks go before the polls waiting on a worker: what a crawl fetched reaches its body first (at the peak a
-#: worker taking jobs in order would check nothing until every queued portal was crawled).
-CHECK_PRIORITY = 1
+#: Checks and notifications go before the polls waiting for a worker: what a crawl fetched reaches its body first
+#: (at the peak, workers taking jobs in order would check and send nothing until every queued portal was crawled).
+BEFORE_POLLS = 1
 
 _DEFER = text(
     "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, :priority, :lock, :queueing_lock, "
@@ -63,7 +63,7 @@ def defer_check(session: Session, county: str, queue: str = CHECK_QUEUE) -> bool
     """Queue the check of ``county``'s pending versions of ``queue`` (``check`` or ``ocr``), once."""
     return defer(
         session, CHECK_TASK, queue, {"county": county, "queue": queue}, lock=check_lock(county),
-        queueing_lock=f"{queue}:{county}", priority=CHECK_PRIORITY,
+        queueing_lock=f"{queue}:{county}", priority=BEFORE_POLLS,
     )  # fmt: skip
 
 
