@@ -22,7 +22,13 @@ from notifications.transports import FileTransport, build_transport
 
 
 def run_digest(
-    config_path: str | None, week: str | None, send: bool, out: TextIO, err: TextIO, *, now: datetime | None = None,
+    config_path: str | None,
+    week: str | None,
+    send: bool,
+    out: TextIO,
+    err: TextIO,
+    *,
+    now: datetime | None = None,
     county: str | None = None,
 ) -> int:
     """Build the digest of ``week`` (default: the last complete week), save it, and with ``send`` queue and send it."""
