@@ -275,6 +275,15 @@ def _urls(value: Any, key: str) -> tuple[str, ...]:
     return urls
 
 
+def _timezone(value: Any, key: str) -> str:
+    text = _str(value, key)
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{key}: {text!r} is not a known time zone (e.g. Asia/Shanghai)") from None
+    return text
+
+
 def _ident(value: Any, key: str) -> str:
     text = _str(value, key)
     if not _ID.match(text):
@@ -385,11 +394,7 @@ def parse_config(data: Any, source: str = "nianbao.yaml") -> Config:
     root = _Reader(data, "")
     county = root.section("county")
     name = county.get("name", _str, required=True)
-    timezone = county.get("timezone", _str, "Asia/Shanghai")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"county.timezone: {timezone!r} is not a known time zone (e.g. Asia/Shanghai)") from None
+    timezone = county.get("timezone", _timezone, "Asia/Shanghai")
     county_notify = county.get("notify", _strings, ("county",))
     dashboard_url = county.get("dashboard_url", _str, None)
     county.done()
@@ -659,11 +664,7 @@ def parse_deployment(data: Any, base: Path, source: str = "nianbao.yaml") -> Dep
     root = _Reader(data, "")
     head = root.section("deployment")
     name = head.get("name", _str, required=True)
-    timezone = head.get("timezone", _str, "Asia/Shanghai")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"deployment.timezone: {timezone!r} is not a known time zone (e.g. Asia/Shanghai)") from None
+    timezone = head.get("timezone", _timezone, "Asia/Shanghai")
     head.done()
     storage = root.section("storage")
     database = storage.get("database", _str, None)

@@ -85,6 +85,11 @@ def settled(deployment: Deployment) -> bool:
     polls = [r for r in rows if r[0] == tasks.POLL_TASK]
     if len(polls) < 2 or any(status in ("todo", "doing") for _task, status, _attempts in rows):
         return False
+    return nothing_fetched(deployment)
+
+
+def nothing_fetched(deployment: Deployment) -> bool:
+    """No county has a version waiting for its check."""
     for app in deployment.apps.values():
         with app.store.db.transaction() as session:
             if session.scalar(select(DocumentVersion.id).where(DocumentVersion.state == "fetched").limit(1)) is not None:
@@ -306,8 +311,4 @@ def test_a_county_flood_does_not_starve_another(cluster: str, portals: dict[str,
 def settled_checks(deployment: Deployment) -> bool:
     if any(status in ("todo", "doing") for task, status, _attempts in jobs_of(deployment) if task == "nianbao.check"):
         return False
-    for app in deployment.apps.values():
-        with app.store.db.transaction() as session:
-            if session.scalar(select(DocumentVersion.id).where(DocumentVersion.state == "fetched").limit(1)) is not None:
-                return False
-    return True
+    return nothing_fetched(deployment)
