@@ -105,6 +105,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(
         self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None, body: bool = True
     ) -> None:
+        # Recorded before the answer leaves: a client that got it may read the log at once (tests do).
+        self._record(status, len(data) if body else 0)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -113,7 +115,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if body and data:
             self.wfile.write(data)
-        self._record(status, len(data) if body else 0)
 
     def _answer(self, *, body: bool) -> None:
         route = self.path
@@ -193,12 +194,12 @@ class _Handler(BaseHTTPRequestHandler):
         if cache:
             headers["Cache-Control"] = cache
         if self._not_modified(etag, mtime):
+            self._record(304, 0)
             self.send_response(304)
             for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", "0")
             self.end_headers()
-            self._record(304, 0)
             return
         self._send(200, data, content_type, headers, body=body)
 
