@@ -169,7 +169,7 @@ def write_deployment(folder: Path, database: str, counties: list[County], hook: 
         entries.append({"id": county.id, "config": path.name})
     deployment = {
         "deployment": {"name": "模拟省政务公开办"},
-        "storage": {"database": database, "digests": str(folder / "digests")},
+        "storage": {"database": database},
         "counties": entries,
         "tasks": {"engine": "procrastinate"},
         "dashboard": {"enabled": False, "users": []},

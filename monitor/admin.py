@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.app import App, config_path
 from monitor.clock import local_time
-from monitor.config import Config, ConfigError, is_deployment_file, load_config, load_county, load_deployment
+from monitor.config import Config, ConfigError, DeploymentConfig, load_any, load_county
 from monitor.dashboard.labels import STATE_ZH, event_zh
 from monitor.deployment import Deployment
 from monitor.store.findings import (
@@ -38,19 +38,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Dispatch an administrative command; configuration and lifecycle errors exit 2 with one line."""
     try:
         file = config_path(args.config)
-        several = is_deployment_file(file)
+        loaded = load_any(file)
         if args.command == "config":
-            if several:
-                deployment = load_deployment(file)
-                engine = deployment.tasks.engine
-                out.write(f"部署配置正确：{deployment.name}，{len(deployment.counties)} 个县，任务引擎 {engine}。\n")
-                for county in deployment.counties:
-                    config = load_county(file, deployment, county.id)
-                    out.write(f"  {county.id}：{_county_line(config)}\n")
+            if isinstance(loaded, DeploymentConfig):
+                engine = loaded.tasks.engine
+                out.write(f"部署配置正确：{loaded.name}，{len(loaded.counties)} 个县，任务引擎 {engine}。\n")
+                for county in loaded.counties:
+                    out.write(f"  {county.id}：{_county_line(load_county(file, loaded, county.id))}\n")
                 return EXIT_OK
-            out.write(f"配置正确：{_county_line(load_config(file))}\n")
+            out.write(f"配置正确：{_county_line(loaded)}\n")
             return EXIT_OK
-        if args.command == "db" and several and args.county is None:
+        if args.command == "db" and isinstance(loaded, DeploymentConfig) and args.county is None:
             upgraded = Deployment.load(file, upgrade=True)
             try:
                 for county_id, each in upgraded.apps.items():

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from monitor.clock import Clock, clock_from_env, local_date, reporting_year
-from monitor.config import Config, ConfigError, is_deployment_file, load_config, load_county, load_deployment
+from monitor.config import Config, ConfigError, DeploymentConfig, load_any, load_county
 from monitor.deadline_sweep import SweepStats, sweep
 from monitor.processing import Policy, Processor, ProcessStats, deadline_for, sync
 from monitor.store import Store
@@ -31,6 +31,13 @@ SINGLE_COUNTY = "county"
 def config_path(given: str | None) -> str:
     """The configuration file: ``-c``, else ``NIANBAO_CONFIG``, else ./nianbao.yaml."""
     return given or os.environ.get("NIANBAO_CONFIG") or DEFAULT_CONFIG
+
+
+def database_beside(database: str | None, base: Path) -> str | None:
+    """A configured database URL with a relative SQLite file made relative to the configuration's folder ``base``."""
+    if database and database.startswith("sqlite:///") and not database.startswith("sqlite:////"):
+        return f"sqlite:///{base / database.removeprefix('sqlite:///')}"
+    return database
 
 
 @dataclass
@@ -59,36 +66,40 @@ class App:
         ``path`` is a county's configuration, or a deployment's with ``county`` naming one of its counties (whose
         store is then the county's part of the deployment's database, see :func:`county_database`)."""
         file = config_path(path)
-        if is_deployment_file(file):
-            deployment = load_deployment(file)
+        loaded = load_any(file)
+        if isinstance(loaded, DeploymentConfig):
             if county is None:
-                known = ", ".join(c.id for c in deployment.counties)
+                known = ", ".join(c.id for c in loaded.counties)
                 raise ConfigError(f"{file}: configures a deployment of several counties: name one with --county ({known})")
-            entry = deployment.county(county)
-            config = load_county(file, deployment, county)
-            base_url = database_url(cls._sqlite_beside(deployment.database, Path(file).resolve().parent))
-            return cls.open(
-                entry.config_file, config=config, county=county, database=county_database(base_url, county),
-                engine=deployment.tasks.engine, clock=clock, upgrade=upgrade,
-            )  # fmt: skip
-        config = load_config(file)
-        base = Path(file).resolve().parent
-        return cls.open(file, config=config, database=cls._sqlite_beside(config.database, base), clock=clock, upgrade=upgrade)
+            return cls.in_deployment(file, loaded, county, clock=clock, upgrade=upgrade)
+        return cls.of_county_file(file, loaded, clock=clock, upgrade=upgrade)
 
-    @staticmethod
-    def _sqlite_beside(database: str | None, base: Path) -> str | None:
-        """A relative SQLite file is relative to the configuration file's folder."""
-        if database and database.startswith("sqlite:///") and not database.startswith("sqlite:////"):
-            return f"sqlite:///{base / database.removeprefix('sqlite:///')}"
-        return database
+    @classmethod
+    def of_county_file(cls, file: str, config: Config, *, clock: Clock | None = None, upgrade: bool = True) -> App:
+        """The monitor of a single county's configuration (``config``, read from ``file``)."""
+        database = database_beside(config.database, Path(file).resolve().parent)
+        return cls.open(file, config=config, database=database, clock=clock, upgrade=upgrade)
+
+    @classmethod
+    def in_deployment(
+        cls, file: str, deployment: DeploymentConfig, county: str, *, clock: Clock | None = None, upgrade: bool = True
+    ) -> App:
+        """The monitor of one county of the deployment ``deployment`` (read from ``file``), stored in the county's
+        part of the deployment's database (see :func:`county_database`)."""
+        entry = deployment.county(county)
+        config = load_county(file, deployment, county)
+        base_url = database_url(database_beside(deployment.database, Path(file).resolve().parent))
+        return cls.open(
+            entry.config_file, config=config, county=county, database=county_database(base_url, county),
+            engine=deployment.tasks.engine, clock=clock, upgrade=upgrade,
+        )  # fmt: skip
 
     @classmethod
     def open(
-        cls, file: str, *, config: Config | None = None, county: str = SINGLE_COUNTY, database: str | None = None,
+        cls, file: str, *, config: Config, county: str = SINGLE_COUNTY, database: str | None = None,
         engine: str | None = None, clock: Clock | None = None, upgrade: bool = True,
     ) -> App:  # fmt: skip
         """The monitor of one county's configuration ``file`` on ``database`` (None: the configured default)."""
-        config = config or load_config(file)
         base = Path(file).resolve().parent
         blobs = Path(config.blobs) if Path(config.blobs).is_absolute() else base / config.blobs
         store = Store.open(database, blobs)

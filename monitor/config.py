@@ -638,7 +638,6 @@ class DeploymentConfig:
     name: str
     counties: tuple[CountyFile, ...]
     database: str | None = None
-    digests: str = "var/digests"
     timezone: str = "Asia/Shanghai"
     dashboard: Dashboard = field(default_factory=Dashboard)
     tasks: Tasks = field(default_factory=Tasks)
@@ -651,10 +650,16 @@ class DeploymentConfig:
         raise ConfigError(f"{county_id!r} is not a county of this deployment (known: {', '.join(c.id for c in self.counties)})")
 
 
-def is_deployment_file(path: str | Path) -> bool:
-    """Whether ``path`` configures a deployment of several counties (it has ``counties:``)."""
-    data = _read_yaml(Path(path))
-    return isinstance(data, Mapping) and "counties" in data
+def load_any(path: str | Path) -> Config | DeploymentConfig:
+    """Read and validate a county's configuration file, or a deployment's (a file with ``counties:``)."""
+    path = Path(path)
+    data = _read_yaml(path)
+    try:
+        if isinstance(data, Mapping) and "counties" in data:
+            return parse_deployment(data, path.resolve().parent, str(path))
+        return parse_config(data, str(path))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def parse_deployment(data: Any, base: Path, source: str = "nianbao.yaml") -> DeploymentConfig:
@@ -667,8 +672,7 @@ def parse_deployment(data: Any, base: Path, source: str = "nianbao.yaml") -> Dep
     timezone = head.get("timezone", _timezone, "Asia/Shanghai")
     head.done()
     storage = root.section("storage")
-    database = storage.get("database", _str, None)
-    digests = storage.get("digests", _str, "var/digests")
+    database = storage.get("database", _str, None)  # no digests: each county writes its own
     storage.done()
     counties: list[CountyFile] = []
     items = root.get("counties", _items, required=True)
@@ -684,7 +688,7 @@ def parse_deployment(data: Any, base: Path, source: str = "nianbao.yaml") -> Dep
     dashboard = _dashboard(root.section("dashboard"), counties={c.id for c in counties})
     tasks = _tasks(root.section("tasks"), database)
     root.done()
-    return DeploymentConfig(name, tuple(counties), database, digests, timezone, dashboard, tasks)
+    return DeploymentConfig(name, tuple(counties), database, timezone, dashboard, tasks)
 
 
 def load_county(deployment_file: str | Path, deployment: DeploymentConfig, county_id: str) -> Config:

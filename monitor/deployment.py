@@ -9,13 +9,12 @@ what belongs to no county: dashboard sessions, the scheduler's jobs and lock, th
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.app import SINGLE_COUNTY, App, config_path
+from monitor.app import SINGLE_COUNTY, App, config_path, database_beside
 from monitor.clock import Clock
-from monitor.config import Dashboard, is_deployment_file, load_deployment
+from monitor.config import Config, Dashboard, load_any
 from monitor.store.db import Database, database_url
 
 
@@ -29,41 +28,32 @@ class Deployment:
     database: Database
     dashboard: Dashboard
     engine: str
-    digests: Path
     timezone: str
+    #: A deployment's file of several counties (then ``database`` is the deployment's own, opened here).
     several: bool = False
-    _own_database: bool = field(default=False, repr=False)
 
     @classmethod
     def load(cls, path: str | None = None, *, clock: Clock | None = None, upgrade: bool = True) -> Deployment:
         """Open every county of the configuration ``path`` (a deployment's or a single county's file)."""
         file = config_path(path)
-        if not is_deployment_file(file):
-            app = App.load(file, clock=clock, upgrade=upgrade)
-            config = app.config
-            digests = Path(config.digests) if Path(config.digests).is_absolute() else app.base / config.digests
+        loaded = load_any(file)
+        if isinstance(loaded, Config):
+            app = App.of_county_file(file, loaded, clock=clock, upgrade=upgrade)
             return cls(
-                config.county_name, file, {SINGLE_COUNTY: app}, app.store.db, config.dashboard, app.engine, digests,
-                config.timezone,
-            )  # fmt: skip
-        deployment = load_deployment(file)
-        base = Path(file).resolve().parent
-        apps: dict[str, App] = {}
+                loaded.county_name, file, {SINGLE_COUNTY: app}, app.store.db, loaded.dashboard, app.engine, loaded.timezone
+            )
+        apps = {}
         try:
-            for county in deployment.counties:
-                apps[county.id] = App.load(file, county=county.id, clock=clock, upgrade=upgrade)
+            for county in loaded.counties:
+                apps[county.id] = App.in_deployment(file, loaded, county.id, clock=clock, upgrade=upgrade)
         except BaseException:
             for app in apps.values():
                 app.close()
             raise
-        database = Database(database_url(App._sqlite_beside(deployment.database, base)))
+        database = Database(database_url(database_beside(loaded.database, Path(file).resolve().parent)))
         if upgrade:
             database.upgrade()  # the deployment's own part: dashboard sessions (the county tables stay empty there)
-        digests = Path(deployment.digests) if Path(deployment.digests).is_absolute() else base / deployment.digests
-        return cls(
-            deployment.name, file, apps, database, deployment.dashboard, deployment.tasks.engine, digests,
-            deployment.timezone, several=True, _own_database=True,
-        )  # fmt: skip
+        return cls(loaded.name, file, apps, database, loaded.dashboard, loaded.tasks.engine, loaded.timezone, several=True)
 
     def app(self, county: str) -> App:
         """The monitor of one county; KeyError for an unknown id."""
@@ -73,10 +63,5 @@ class Deployment:
         """Release every county's store and the deployment's database."""
         for app in self.apps.values():
             app.close()
-        if self._own_database:
+        if self.several:
             self.database.dispose()
-
-
-def deployment_file() -> str:
-    """The configuration file the service runs with (``NIANBAO_CONFIG`` or ./nianbao.yaml)."""
-    return config_path(os.environ.get("NIANBAO_CONFIG"))

@@ -98,17 +98,22 @@ def full_configuration() -> dict[str, Any]:
             "deadline_sweep": "08:00",
             "digest": {"day": "mon", "time": "08:30"},
         },
-        "dashboard": {
-            "enabled": True,
-            "host": "127.0.0.1",
-            "port": 8080,
-            "session_hours": 12,
-            "secret_env": "NIANBAO_SECRET",
-            "secure_cookie": False,
-            "behind_proxy": False,
-            "users": [{"name": "zhangsan", "password_hash": PASSWORD_HASH}],
-        },
+        "dashboard": full_dashboard([{"name": "zhangsan", "password_hash": PASSWORD_HASH}]),
         "tasks": {"engine": "inprocess"},
+    }
+
+
+def full_dashboard(users: list[dict[str, Any]]) -> dict[str, Any]:
+    """A ``dashboard`` section with every key present (the same in a county's file and a deployment's)."""
+    return {
+        "enabled": True,
+        "host": "127.0.0.1",
+        "port": 8080,
+        "session_hours": 12,
+        "secret_env": "NIANBAO_SECRET",
+        "secure_cookie": False,
+        "behind_proxy": False,
+        "users": users,
     }
 
 
@@ -116,24 +121,17 @@ def full_deployment() -> dict[str, Any]:
     """A valid deployment's configuration with every section present, a county user and a supervisor."""
     return {
         "deployment": {"name": "演示市年报监测", "timezone": "Asia/Shanghai"},
-        "storage": {"database": "postgresql+psycopg://nianbao@db:5432/nianbao", "digests": "/var/lib/nianbao/digests"},
+        "storage": {"database": "postgresql+psycopg://nianbao@db:5432/nianbao"},
         "counties": [
             {"id": "yangcheng", "config": "counties/yangcheng.yaml"},
             {"id": "qinshui", "config": "/etc/nianbao/counties/qinshui.yaml"},
         ],
-        "dashboard": {
-            "enabled": True,
-            "host": "127.0.0.1",
-            "port": 8080,
-            "session_hours": 12,
-            "secret_env": "NIANBAO_SECRET",
-            "secure_cookie": False,
-            "behind_proxy": False,
-            "users": [
+        "dashboard": full_dashboard(
+            [
                 {"name": "shi-zwgk", "password_hash": PASSWORD_HASH},
                 {"name": "yangcheng-zhangsan", "password_hash": PASSWORD_HASH, "county": "yangcheng"},
-            ],
-        },
+            ]
+        ),
         "tasks": {"engine": "procrastinate"},
     }
 

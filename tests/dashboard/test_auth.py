@@ -9,6 +9,8 @@ import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
+from flask import Flask
+
 from monitor.dashboard import ServerHandle, create_app
 from monitor.dashboard.auth import Throttle, password_mark
 from tests.dashboard.conftest import Client
@@ -27,7 +29,11 @@ PUBLIC = {"auth.login", "auth.login_post", "static", "health"}
 
 def _routes(demo: Demo) -> list[tuple[str, str, str]]:
     """(method, path, endpoint) of every route of the dashboard, with sample values for its parameters."""
-    web = create_app(demo.app, secret="x" * 32)
+    return routes_of(create_app(demo.app, secret="x" * 32))
+
+
+def routes_of(web: Flask) -> list[tuple[str, str, str]]:
+    """(method, path, endpoint) of every route of a Flask application, with sample values for its parameters."""
     out = []
     for rule in web.url_map.iter_rules():
         path = rule.rule

@@ -34,7 +34,7 @@ from monitor.store.findings import list_findings
 from tests.conftest import seed_text
 from tests.dashboard.conftest import Client
 from tests.dashboard.demo_data import PASSWORD, Demo
-from tests.dashboard.test_auth import PUBLIC, SAMPLE_VALUES
+from tests.dashboard.test_auth import PUBLIC, routes_of
 from tests.monitor.postgres import postgres_server
 
 SECRET = "a test secret of the counties tests"
@@ -169,15 +169,9 @@ def _json(reply: TestResponse) -> Any:
 def _county_routes(built: Built) -> list[tuple[str, str, str]]:
     """(method, path, endpoint) of every route of a county's dashboard (the same in every county)."""
     app = built.deployment.app("boxian")
-    web = county_app(app, built.deployment.dashboard, secret=SECRET, throttle=Throttle(), sessions=built.deployment.database)
-    out = []
-    for rule in web.url_map.iter_rules():
-        path = rule.rule
-        for name in rule.arguments:
-            path = re.sub(rf"<(?:\w+:)?{name}>", SAMPLE_VALUES[name], path)
-        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            out.append((method, path, rule.endpoint))
-    return out
+    return routes_of(
+        county_app(app, built.deployment.dashboard, secret=SECRET, throttle=Throttle(), sessions=built.deployment.database)
+    )
 
 
 def test_a_county_user_works_in_their_county(web: Flask, built: Built) -> None:

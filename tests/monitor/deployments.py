@@ -34,7 +34,7 @@ def write_deployment(
         counties.append({"id": county, "config": path.name})
     deployment: dict[str, Any] = {
         "deployment": {"name": "演示市政务公开办"},
-        "storage": {"database": database, "digests": str(folder / "digests")},
+        "storage": {"database": database},
         "counties": counties,
         "tasks": {"engine": engine},
         "dashboard": {"enabled": False, "users": users or []},
